@@ -1,0 +1,170 @@
+using Akka.Actor;
+using Akka.Event;
+using WgSupervisor.Actors.Observation;
+using WgSupervisor.Actors.Tunnels;
+using WgSupervisor.Domain.Fleet;
+using WgSupervisor.Domain.Ports;
+using WgSupervisor.Domain.Tunnels;
+using static WgSupervisor.Actors.Fleet.FleetProtocol;
+
+namespace WgSupervisor.Actors.Fleet;
+
+/// <summary>Settings of one node's fleet.</summary>
+/// <param name="PollInterval">Null: no poller (tests drive observations by hand).</param>
+public sealed record FleetSettings(
+    string Node,
+    IReadOnlyList<TunnelSettings> Tunnels,
+    PermitLimits Limits,
+    TimeSpan? PollInterval,
+    HistorySettings History)
+{
+    public IReadOnlyList<string?> Namespaces => Tunnels.Select(t => t.Namespace).Distinct().ToList();
+}
+
+/// <summary>
+/// Parent of every tunnel actor of this node. It fans the poller's snapshots out to the tunnels, grants
+/// repair permits through its <see cref="PermitBook"/> (a permit ends with its holder: release, withdrawal,
+/// a new incarnation, death, or lease expiry), keeps the latest summary of each tunnel for the admin
+/// endpoint, and restarts a failing tunnel actor without disturbing its siblings.
+/// </summary>
+public sealed class FleetActor : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(5);
+    private const string LeaseTimer = "leases";
+
+    private readonly FleetSettings _settings;
+    private readonly IWireGuard _wireGuard;
+    private readonly Func<double> _unitRandom;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly PermitBook _permits;
+    private readonly Dictionary<string, IActorRef> _tunnels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TunnelSettings> _tunnelSettings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TunnelSummary> _summaries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HistoryStatus> _history = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PollStatus> _polls = new(StringComparer.Ordinal);
+    private IActorRef _poller = ActorRefs.Nobody;
+
+    public FleetActor(FleetSettings settings, IWireGuard wireGuard, Func<double> unitRandom)
+    {
+        _settings = settings;
+        _wireGuard = wireGuard;
+        _unitRandom = unitRandom;
+        _permits = new PermitBook(settings.Limits);
+
+        Receive<NamespaceObserved>(FanOut);
+        Receive<NamespaceUnreadable>(u => RecordPoll(u.Namespace, success: null, failure: u.At, u.Error));
+
+        Receive<RequestPermit>(r => { _permits.Request(r.Request); GrantWhatFits(); });
+        Receive<WithdrawPermitRequest>(w => { _permits.Release(w.Tunnel); GrantWhatFits(); });
+        Receive<ReleasePermit>(r => { _permits.Release(r.Tunnel, r.PermitId); GrantWhatFits(); });
+        Receive<TunnelIncarnated>(i => { _permits.Release(i.Tunnel); GrantWhatFits(); });
+        Receive<ExpireLeases>(_ => ExpireLeasesNow());
+        Receive<Terminated>(OnTunnelTerminated);
+
+        Receive<TunnelChanged>(c => _summaries[c.Summary.Name] = c.Summary);
+        Receive<HistoryStatus>(h => _history[h.Tunnel] = h);
+        Receive<PollerActor.PollNow>(p => _poller.Forward(p));
+
+        Receive<GetTunnels>(_ => Sender.Tell(new TunnelList(_summaries.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList())));
+        Receive<GetTunnel>(g => Sender.Tell(_summaries.TryGetValue(g.Name, out var s) ? new TunnelFound(s) : new TunnelNotFound(g.Name)));
+        Receive<RestartTunnel>(r =>
+        {
+            if (_tunnels.TryGetValue(r.Name, out var tunnel)) tunnel.Forward(new TunnelProtocol.RestartRequested(r.RequestedBy));
+            else Sender.Tell(new TunnelNotFound(r.Name));
+        });
+        Receive<GetFleetStatus>(_ => Sender.Tell(BuildStatus()));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(FleetSettings settings, IWireGuard wireGuard, Func<double>? unitRandom = null) =>
+        Akka.Actor.Props.Create(() => new FleetActor(settings, wireGuard, unitRandom ?? Random.Shared.NextDouble));
+
+    private DateTimeOffset Now => Context.System.Scheduler.Now;
+
+    /// <summary>A tunnel actor that throws is restarted from its journal; its siblings do not notice.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1), localOnlyDecider: _ => Directive.Restart);
+
+    protected override void PreStart()
+    {
+        foreach (var tunnel in _settings.Tunnels) StartTunnel(tunnel);
+        if (_settings.PollInterval is { } interval)
+            _poller = Context.ActorOf(PollerActor.Props(_settings.Namespaces, interval, _wireGuard, Self), "poller");
+        Timers.StartPeriodicTimer(LeaseTimer, ExpireLeases.Instance, LeaseCheckInterval);
+    }
+
+    private void StartTunnel(TunnelSettings tunnel)
+    {
+        var props = TunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, _unitRandom, _settings.History);
+        var child = Context.Watch(Context.ActorOf(props, ActorNameOf(tunnel.Name)));
+        _tunnels[tunnel.Name] = child;
+        _tunnelSettings[tunnel.Name] = tunnel;
+    }
+
+    /// <summary>Tunnel names are validated to [A-Za-z0-9._-]; the prefix keeps them clear of Akka's reserved names.</summary>
+    private static string ActorNameOf(string tunnel) => "tunnel-" + Uri.EscapeDataString(tunnel);
+
+    private void FanOut(NamespaceObserved observed)
+    {
+        var snapshot = observed.Snapshot;
+        RecordPoll(snapshot.Namespace, success: snapshot.At, failure: null, error: null);
+        foreach (var (name, tunnel) in _tunnelSettings)
+        {
+            if (tunnel.Namespace != snapshot.Namespace || !_tunnels.TryGetValue(name, out var actor)) continue;
+            actor.Tell(new TunnelProtocol.Observed(snapshot.Observe(tunnel.Interface, tunnel.PeerPublicKey)));
+        }
+    }
+
+    private void RecordPoll(string? ns, DateTimeOffset? success, DateTimeOffset? failure, string? error)
+    {
+        var key = ns ?? "";
+        _polls.TryGetValue(key, out var previous);
+        _polls[key] = new PollStatus(ns, success ?? previous?.LastSuccess, failure ?? previous?.LastFailure,
+            success is not null ? null : error ?? previous?.LastError);
+    }
+
+    private void GrantWhatFits()
+    {
+        foreach (var permit in _permits.GrantWhatFits(Now))
+        {
+            if (_tunnels.TryGetValue(permit.Request.Tunnel, out var tunnel))
+            {
+                tunnel.Tell(new TunnelProtocol.PermitGranted(permit.Id));
+            }
+            else
+            {
+                _permits.Release(permit.Request.Tunnel);
+            }
+        }
+    }
+
+    private void ExpireLeasesNow()
+    {
+        var expired = _permits.Expire(Now);
+        foreach (var permit in expired)
+            _log.Warning("Permit {PermitId} of tunnel {Tunnel} expired after {Lease}; its holder is presumed lost",
+                permit.Id, permit.Request.Tunnel, _settings.Limits.Lease);
+        if (expired.Count > 0) GrantWhatFits();
+    }
+
+    private void OnTunnelTerminated(Terminated terminated)
+    {
+        var name = _tunnels.FirstOrDefault(t => t.Value.Equals(terminated.ActorRef)).Key;
+        if (name is null) return;
+        _tunnels.Remove(name);
+        _permits.Release(name);
+        _log.Error("Tunnel actor {Tunnel} stopped for good (too many failures); starting it again", name);
+        StartTunnel(_tunnelSettings[name]);
+        GrantWhatFits();
+    }
+
+    private FleetStatus BuildStatus() => new(
+        _permits.Granted.Count,
+        _settings.Limits.MaxConcurrent,
+        _permits.Granted.Select(p => p.Request.Tunnel).Order(StringComparer.Ordinal).ToList(),
+        _permits.Waiting.Select(r => r.Tunnel).ToList(),
+        _polls.Values.OrderBy(p => p.Namespace ?? "", StringComparer.Ordinal).ToList(),
+        _history.Values.Sum(h => h.PendingEvents),
+        _history.Values.Where(h => h.Problem is not null).Select(h => $"{h.Tunnel}: {h.Problem}").ToList());
+}

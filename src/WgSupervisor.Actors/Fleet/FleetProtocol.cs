@@ -1,0 +1,46 @@
+using WgSupervisor.Domain.Fleet;
+using WgSupervisor.Domain.Observation;
+using WgSupervisor.Domain.Tunnels;
+
+namespace WgSupervisor.Actors.Fleet;
+
+/// <summary>Messages the fleet actor handles, and its answers.</summary>
+public static class FleetProtocol
+{
+    // From the poller.
+    public sealed record NamespaceObserved(NamespaceSnapshot Snapshot);
+    public sealed record NamespaceUnreadable(string? Namespace, DateTimeOffset At, string Error);
+
+    // From tunnel actors.
+    public sealed record RequestPermit(PermitRequest Request);
+    public sealed record WithdrawPermitRequest(string Tunnel);
+    public sealed record ReleasePermit(string Tunnel, long PermitId);
+    /// <summary>A tunnel actor (re)started: whatever its previous incarnation held is void.</summary>
+    public sealed record TunnelIncarnated(string Tunnel);
+    public sealed record TunnelChanged(TunnelSummary Summary);
+    public sealed record HistoryStatus(string Tunnel, int PendingEvents, string? Problem);
+
+    // Queries and commands from the admin endpoint.
+    public sealed record GetTunnels;
+    public sealed record TunnelList(IReadOnlyList<TunnelSummary> Tunnels);
+    public sealed record GetTunnel(string Name);
+    public sealed record TunnelFound(TunnelSummary Tunnel);
+    public sealed record TunnelNotFound(string Name);
+    public sealed record RestartTunnel(string Name, string RequestedBy);
+    public sealed record GetFleetStatus;
+    public sealed record FleetStatus(
+        int PermitsInUse,
+        int PermitLimit,
+        IReadOnlyList<string> PermitHolders,
+        IReadOnlyList<string> Queue,
+        IReadOnlyList<PollStatus> Polls,
+        int PendingHistoryEvents,
+        IReadOnlyList<string> HistoryProblems);
+    public sealed record PollStatus(string? Namespace, DateTimeOffset? LastSuccess, DateTimeOffset? LastFailure, string? LastError);
+
+    // Timers.
+    internal sealed record ExpireLeases
+    {
+        public static readonly ExpireLeases Instance = new();
+    }
+}

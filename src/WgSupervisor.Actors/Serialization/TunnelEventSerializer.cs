@@ -1,0 +1,147 @@
+using System.Text.Json;
+using System.Runtime.Serialization;
+using System.Text.Json.Nodes;
+using Akka.Actor;
+using Akka.Serialization;
+using WgSupervisor.Domain.Repair;
+using WgSupervisor.Domain.Tunnels;
+
+namespace WgSupervisor.Actors.Serialization;
+
+/// <summary>
+/// Serializes tunnel events and state snapshots as JSON under short, versioned manifests ("stale.v1"). The
+/// field names are written here, not taken from CLR names, so renaming a type or property never breaks a
+/// journal; a new shape of an event gets a new manifest and the old one stays readable.
+/// </summary>
+public sealed class TunnelEventSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int SerializerId = 7301;
+
+    private const string Healthy = "healthy.v1";
+    private const string Stale = "stale.v1";
+    private const string RepairStartedManifest = "repair-started.v1";
+    private const string RepairFinishedManifest = "repair-finished.v1";
+    private const string Backoff = "backoff.v1";
+    private const string Gap = "gap.v1";
+    private const string State = "state.v1";
+
+    public static readonly Type[] BoundTypes = [typeof(ITunnelEvent), typeof(TunnelState)];
+
+    public override int Identifier => SerializerId;
+
+    public override string Manifest(object o) => o switch
+    {
+        TunnelBecameHealthy => Healthy,
+        TunnelWentStale => Stale,
+        RepairStarted => RepairStartedManifest,
+        RepairFinished => RepairFinishedManifest,
+        BackoffStarted => Backoff,
+        HistoryGap => Gap,
+        TunnelState => State,
+        _ => throw new ArgumentException($"{o.GetType().Name} has no manifest in {nameof(TunnelEventSerializer)}"),
+    };
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(ToJson(obj));
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        var json = JsonNode.Parse(bytes)?.AsObject() ?? throw new SerializationException($"empty payload for manifest {manifest}");
+        return FromJson(json, manifest);
+    }
+
+    public static JsonObject ToJson(object obj) => obj switch
+    {
+        TunnelBecameHealthy e => new JsonObject { ["at"] = e.At, ["reason"] = e.Reason },
+        TunnelWentStale e => new JsonObject
+        {
+            ["at"] = e.At, ["reason"] = e.Reason.ToString(), ["detail"] = e.Detail, ["requestedBy"] = e.RequestedBy,
+        },
+        RepairStarted e => new JsonObject
+        {
+            ["at"] = e.At, ["rung"] = e.Rung.ToWireName(), ["attempt"] = e.Attempt, ["requestedBy"] = e.RequestedBy,
+        },
+        RepairFinished e => new JsonObject
+        {
+            ["at"] = e.At, ["rung"] = e.Rung.ToWireName(), ["outcome"] = e.Outcome.ToString(),
+            ["durationMs"] = (long)e.Duration.TotalMilliseconds, ["detail"] = e.Detail,
+        },
+        BackoffStarted e => new JsonObject { ["at"] = e.At, ["until"] = e.Until, ["failedAttempts"] = e.FailedAttempts },
+        HistoryGap e => new JsonObject { ["at"] = e.At, ["droppedEvents"] = e.DroppedEvents, ["since"] = e.Since },
+        TunnelState s => StateToJson(s),
+        _ => throw new ArgumentException($"{obj.GetType().Name} cannot be serialized by {nameof(TunnelEventSerializer)}"),
+    };
+
+    public static object FromJson(JsonObject json, string manifest) => manifest switch
+    {
+        Healthy => new TunnelBecameHealthy(Time(json, "at"), Text(json, "reason")),
+        Stale => new TunnelWentStale(Time(json, "at"), Enum<StaleReason>(json, "reason"), Text(json, "detail"), OptionalText(json, "requestedBy")),
+        RepairStartedManifest => new RepairStarted(Time(json, "at"), Rung(json, "rung"), Int(json, "attempt"), Text(json, "requestedBy")),
+        RepairFinishedManifest => new RepairFinished(Time(json, "at"), Rung(json, "rung"), Enum<RepairOutcome>(json, "outcome"),
+            TimeSpan.FromMilliseconds(Long(json, "durationMs")), Text(json, "detail")),
+        Backoff => new BackoffStarted(Time(json, "at"), Time(json, "until"), Int(json, "failedAttempts")),
+        Gap => new HistoryGap(Time(json, "at"), Long(json, "droppedEvents"), Time(json, "since")),
+        State => StateFromJson(json),
+        _ => throw new SerializationException($"unknown manifest {manifest} for {nameof(TunnelEventSerializer)}"),
+    };
+
+    private static JsonObject StateToJson(TunnelState s) => new()
+    {
+        ["phase"] = s.Phase.ToString(),
+        ["phaseSince"] = s.PhaseSince,
+        ["reason"] = s.Reason,
+        ["staleReason"] = s.StaleReason?.ToString(),
+        ["episodeStartedAt"] = s.EpisodeStartedAt,
+        ["failedAttempts"] = s.FailedAttempts,
+        ["currentRepair"] = s.CurrentRepair is { } r
+            ? new JsonObject { ["rung"] = r.Rung.ToWireName(), ["attempt"] = r.Attempt, ["startedAt"] = r.StartedAt, ["requestedBy"] = r.RequestedBy }
+            : null,
+        ["lastRepair"] = s.LastRepair is { } l
+            ? new JsonObject
+            {
+                ["rung"] = l.Rung.ToWireName(), ["outcome"] = l.Outcome.ToString(), ["at"] = l.At,
+                ["durationMs"] = (long)l.Duration.TotalMilliseconds, ["detail"] = l.Detail,
+            }
+            : null,
+        ["backoffUntil"] = s.BackoffUntil,
+        ["repairCount"] = s.RepairCount,
+        ["requestedBy"] = s.RequestedBy,
+    };
+
+    private static TunnelState StateFromJson(JsonObject json) => new()
+    {
+        Phase = Enum<TunnelPhase>(json, "phase"),
+        PhaseSince = OptionalTime(json, "phaseSince"),
+        Reason = OptionalText(json, "reason"),
+        StaleReason = json["staleReason"] is null ? null : Enum<StaleReason>(json, "staleReason"),
+        EpisodeStartedAt = OptionalTime(json, "episodeStartedAt"),
+        FailedAttempts = Int(json, "failedAttempts"),
+        CurrentRepair = json["currentRepair"] is JsonObject r
+            ? new RepairInFlight(Rung(r, "rung"), Int(r, "attempt"), Time(r, "startedAt"), Text(r, "requestedBy"))
+            : null,
+        LastRepair = json["lastRepair"] is JsonObject l
+            ? new RepairSummary(Rung(l, "rung"), Enum<RepairOutcome>(l, "outcome"), Time(l, "at"), TimeSpan.FromMilliseconds(Long(l, "durationMs")),
+                Text(l, "detail"))
+            : null,
+        BackoffUntil = OptionalTime(json, "backoffUntil"),
+        RepairCount = Int(json, "repairCount"),
+        RequestedBy = OptionalText(json, "requestedBy"),
+    };
+
+    private static JsonNode Field(JsonObject json, string name) =>
+        json[name] ?? throw new SerializationException($"field '{name}' is missing");
+
+    private static string Text(JsonObject json, string name) => Field(json, name).GetValue<string>();
+    private static string? OptionalText(JsonObject json, string name) => json[name]?.GetValue<string>();
+    private static int Int(JsonObject json, string name) => Field(json, name).GetValue<int>();
+    private static long Long(JsonObject json, string name) => Field(json, name).GetValue<long>();
+    private static DateTimeOffset Time(JsonObject json, string name) => Field(json, name).GetValue<DateTimeOffset>();
+    private static DateTimeOffset? OptionalTime(JsonObject json, string name) => json[name]?.GetValue<DateTimeOffset>();
+
+    private static T Enum<T>(JsonObject json, string name) where T : struct, System.Enum =>
+        System.Enum.TryParse<T>(Text(json, name), ignoreCase: false, out var value)
+            ? value
+            : throw new SerializationException($"field '{name}' has an unknown value for {typeof(T).Name}");
+
+    private static RepairRung Rung(JsonObject json, string name) =>
+        RepairRungs.TryParse(Text(json, name), out var rung) ? rung : throw new SerializationException($"field '{name}' names no rung");
+}

@@ -1,0 +1,40 @@
+using WgSupervisor.Domain.Repair;
+
+namespace WgSupervisor.Domain.Tunnels;
+
+/// <summary>
+/// What happened to a tunnel, persisted in its journal. Past tense; each carries the time it happened.
+/// Serialized by an explicit serializer with short, versioned manifests: renaming these types is safe.
+/// </summary>
+public interface ITunnelEvent
+{
+    DateTimeOffset At { get; }
+}
+
+/// <summary>Why a tunnel was judged stale.</summary>
+public enum StaleReason
+{
+    HandshakeTooOld,
+    NeverHandshaken,
+    InterfaceMissing,
+    PeerMissing,
+    OperatorRequest,
+    BackoffElapsed,
+}
+
+public sealed record TunnelBecameHealthy(DateTimeOffset At, string Reason) : ITunnelEvent;
+
+/// <param name="RequestedBy">Who asked for the repair when an operator did (null: the supervisor's own judgement).</param>
+public sealed record TunnelWentStale(DateTimeOffset At, StaleReason Reason, string Detail, string? RequestedBy = null) : ITunnelEvent;
+
+/// <param name="Attempt">The attempt within this episode, from 1: it picks the rung of the ladder.</param>
+/// <param name="RequestedBy">"supervisor", or who asked (operator, node).</param>
+public sealed record RepairStarted(DateTimeOffset At, RepairRung Rung, int Attempt, string RequestedBy) : ITunnelEvent;
+
+public sealed record RepairFinished(DateTimeOffset At, RepairRung Rung, RepairOutcome Outcome, TimeSpan Duration, string Detail)
+    : ITunnelEvent;
+
+public sealed record BackoffStarted(DateTimeOffset At, DateTimeOffset Until, int FailedAttempts) : ITunnelEvent;
+
+/// <summary>The journal was down so long that the oldest waiting events were dropped; says how many, from when.</summary>
+public sealed record HistoryGap(DateTimeOffset At, long DroppedEvents, DateTimeOffset Since) : ITunnelEvent;

@@ -1,0 +1,87 @@
+using WgSupervisor.Domain.Repair;
+
+namespace WgSupervisor.Domain.Tunnels;
+
+/// <summary>The states of a supervised tunnel. Healthy → Stale → Restarting → Backoff is the spine.</summary>
+public enum TunnelPhase
+{
+    /// <summary>Supervision started, no judgement yet (no observation, or waiting for a first handshake).</summary>
+    Unknown,
+    Healthy,
+    /// <summary>Judged broken; waiting for a repair permit from the fleet.</summary>
+    Stale,
+    /// <summary>A repair is running or being verified.</summary>
+    Restarting,
+    /// <summary>A repair failed; waiting before the next rung.</summary>
+    Backoff,
+}
+
+public sealed record RepairInFlight(RepairRung Rung, int Attempt, DateTimeOffset StartedAt, string RequestedBy);
+
+public sealed record RepairSummary(RepairRung Rung, RepairOutcome Outcome, DateTimeOffset At, TimeSpan Duration, string Detail);
+
+/// <summary>
+/// A tunnel's state, rebuilt from its events by <see cref="Apply"/> (pure). Everything a restart of the
+/// supervisor must keep (the phase, the backoff deadline, the rung reached in this episode) lives here.
+/// </summary>
+public sealed record TunnelState
+{
+    public static readonly TunnelState Initial = new();
+
+    public TunnelPhase Phase { get; init; } = TunnelPhase.Unknown;
+    public DateTimeOffset? PhaseSince { get; init; }
+    public string? Reason { get; init; }
+    public StaleReason? StaleReason { get; init; }
+
+    /// <summary>When the current episode (first Stale since the last Healthy) began; orders the permit queue.</summary>
+    public DateTimeOffset? EpisodeStartedAt { get; init; }
+
+    /// <summary>Failed repairs in the current episode: the next attempt is this plus one.</summary>
+    public int FailedAttempts { get; init; }
+
+    public RepairInFlight? CurrentRepair { get; init; }
+    public RepairSummary? LastRepair { get; init; }
+    public DateTimeOffset? BackoffUntil { get; init; }
+
+    /// <summary>Repairs started since the tunnel was first supervised.</summary>
+    public int RepairCount { get; init; }
+
+    /// <summary>Who asked for the pending repair, when an operator did.</summary>
+    public string? RequestedBy { get; init; }
+
+    public int NextAttempt => FailedAttempts + 1;
+
+    public TunnelState Apply(ITunnelEvent e) => e switch
+    {
+        TunnelBecameHealthy h => this with
+        {
+            Phase = TunnelPhase.Healthy, PhaseSince = h.At, Reason = h.Reason, StaleReason = null,
+            EpisodeStartedAt = null, FailedAttempts = 0, CurrentRepair = null, BackoffUntil = null, RequestedBy = null,
+        },
+        TunnelWentStale s => this with
+        {
+            Phase = TunnelPhase.Stale, PhaseSince = s.At, Reason = s.Detail, StaleReason = s.Reason,
+            EpisodeStartedAt = EpisodeStartedAt ?? s.At, CurrentRepair = null, BackoffUntil = null, RequestedBy = s.RequestedBy,
+        },
+        RepairStarted r => this with
+        {
+            Phase = TunnelPhase.Restarting, PhaseSince = r.At, Reason = $"{r.Rung.ToWireName()} attempt {r.Attempt}",
+            CurrentRepair = new RepairInFlight(r.Rung, r.Attempt, r.At, r.RequestedBy), RepairCount = RepairCount + 1,
+        },
+        RepairFinished f => this with
+        {
+            CurrentRepair = null,
+            LastRepair = new RepairSummary(f.Rung, f.Outcome, f.At, f.Duration, f.Detail),
+            FailedAttempts = f.Outcome == RepairOutcome.Succeeded ? 0 : FailedAttempts + 1,
+        },
+        BackoffStarted b => this with
+        {
+            Phase = TunnelPhase.Backoff, PhaseSince = b.At, BackoffUntil = b.Until,
+            Reason = $"backoff after {b.FailedAttempts} failed repair(s)",
+        },
+        HistoryGap => this,
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown tunnel event"),
+    };
+
+    public TunnelState ApplyAll(IEnumerable<ITunnelEvent> events) => events.Aggregate(this, (s, e) => s.Apply(e));
+}

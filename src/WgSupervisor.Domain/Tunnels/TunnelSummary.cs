@@ -1,0 +1,30 @@
+using WgSupervisor.Domain.Repair;
+
+namespace WgSupervisor.Domain.Tunnels;
+
+/// <summary>What the operator sees of one tunnel: its state and what it last observed.</summary>
+public sealed record TunnelSummary(
+    string Name,
+    string Node,
+    string? Namespace,
+    string Interface,
+    string PeerPublicKey,
+    string? Site,
+    TunnelPhase Phase,
+    DateTimeOffset? PhaseSince,
+    string? Reason,
+    DateTimeOffset? LatestHandshake,
+    long RxBytes,
+    long TxBytes,
+    string? Endpoint,
+    bool InterfacePresent,
+    DateTimeOffset? ObservedAt,
+    int RepairCount,
+    RepairInFlight? CurrentRepair,
+    RepairSummary? LastRepair,
+    DateTimeOffset? BackoffUntil)
+{
+    /// <summary>Handshake age at <paramref name="now"/>, or null if the peer never handshook (or was not seen).</summary>
+    public double? HandshakeAgeSeconds(DateTimeOffset now) =>
+        LatestHandshake is { } handshake ? Math.Max(0, Math.Round((now - handshake).TotalSeconds, 1)) : null;
+}

@@ -1,0 +1,50 @@
+using WgSupervisor.Domain.Repair;
+using WgSupervisor.Domain.Tunnels;
+
+namespace WgSupervisor.Host.Admin;
+
+/// <summary>A tunnel as the admin API shows it (camelCase JSON). No key but the peer's public key.</summary>
+public sealed record TunnelResource(
+    string Name,
+    string Node,
+    string? Namespace,
+    string Interface,
+    string PeerPublicKey,
+    string? Site,
+    string State,
+    string? Reason,
+    DateTimeOffset? StateSince,
+    double? HandshakeAgeSeconds,
+    DateTimeOffset? LatestHandshake,
+    long RxBytes,
+    long TxBytes,
+    string? Endpoint,
+    bool InterfacePresent,
+    DateTimeOffset? ObservedAt,
+    int RestartCount,
+    RepairResource? CurrentRepair,
+    RepairResource? LastRepair,
+    DateTimeOffset? BackoffUntil,
+    double? BackoffRemainingSeconds)
+{
+    public static TunnelResource From(TunnelSummary s, DateTimeOffset now) => new(
+        s.Name, s.Node, s.Namespace, s.Interface, s.PeerPublicKey, s.Site, StateName(s.Phase), s.Reason, s.PhaseSince,
+        s.HandshakeAgeSeconds(now), s.LatestHandshake, s.RxBytes, s.TxBytes, s.Endpoint, s.InterfacePresent, s.ObservedAt, s.RepairCount,
+        s.CurrentRepair is { } c ? new RepairResource(c.Rung.ToWireName(), null, c.StartedAt, null, null) : null,
+        s.LastRepair is { } l ? new RepairResource(l.Rung.ToWireName(), OutcomeName(l.Outcome), l.At, l.Duration.TotalSeconds, l.Detail) : null,
+        s.BackoffUntil,
+        s.BackoffUntil is { } until && s.Phase == TunnelPhase.Backoff ? Math.Max(0, Math.Round((until - now).TotalSeconds, 1)) : null);
+
+    public static string StateName(TunnelPhase phase) => phase.ToString().ToLowerInvariant();
+
+    public static string OutcomeName(RepairOutcome outcome) => outcome switch
+    {
+        RepairOutcome.Succeeded => "succeeded",
+        RepairOutcome.ActionFailed => "action-failed",
+        RepairOutcome.VerifyTimedOut => "verify-timed-out",
+        RepairOutcome.Interrupted => "interrupted",
+        _ => outcome.ToString(),
+    };
+}
+
+public sealed record RepairResource(string Rung, string? Outcome, DateTimeOffset At, double? DurationSeconds, string? Detail);

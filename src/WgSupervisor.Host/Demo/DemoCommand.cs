@@ -1,0 +1,88 @@
+using Serilog;
+using WgSupervisor.Domain.Repair;
+using WgSupervisor.Domain.Tunnels;
+using WgSupervisor.Host.Configuration;
+using WgSupervisor.Lab;
+
+namespace WgSupervisor.Host.Demo;
+
+/// <summary>
+/// `wgsupervisor demo`: builds a real lab (a gateway namespace and three site namespaces with wireguard-go),
+/// supervises it on the embedded defaults (single node, SQLite), breaks a tunnel now and then so that a
+/// repair can be watched, and removes everything on Ctrl-C.
+/// </summary>
+public static class DemoCommand
+{
+    private const int Sites = 3;
+    private static readonly TimeSpan BreakEvery = TimeSpan.FromSeconds(60);
+
+    public static async Task<int> RunAsync(CommandLine arguments)
+    {
+        if (WireGuardLab.MissingPrerequisite() is { } missing)
+        {
+            Console.Error.WriteLine($"wgsupervisor demo: {missing}");
+            return 1;
+        }
+
+        Log.Information("Building the demo lab: a gateway namespace and {Sites} sites with wireguard-go", Sites);
+        await using var lab = await WireGuardLab.CreateAsync(new LabOptions(Sites: Sites, PersistentKeepaliveSeconds: 5));
+        var config = DemoConfig(lab);
+        var app = SupervisorHost.Build(config);
+        await app.StartAsync();
+        Log.Information("Demo running. Admin API: {Url}api/tunnels  (Ctrl-C stops and removes the lab)", config.AdminUrl);
+        try
+        {
+            await BreakTunnelsAsync(lab, app.Lifetime.ApplicationStopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C.
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+            Log.Information("Removing the demo lab {RunId}", lab.RunId);
+        }
+        return 0;
+    }
+
+    private static SupervisorConfig DemoConfig(WireGuardLab lab) => new(
+        NodeName: "demo",
+        AdminUrl: new Uri("http://127.0.0.1:5080"),
+        PollInterval: TimeSpan.FromSeconds(2),
+        MaxConcurrentRestarts: 2,
+        Journal: new JournalConfig(JournalProvider.Sqlite, "data/demo.db", null, 100),
+        Cluster: new ClusterConfig("127.0.0.1", 0, []),
+        Tunnels: lab.Sites.Select(site => new TunnelSettings
+        {
+            Name = $"site{site.Index}",
+            Interface = site.GatewayInterface,
+            PeerPublicKey = site.SitePublicKey,
+            Namespace = lab.GatewayNamespace,
+            WgQuickConfig = site.GatewayConfPath,
+            Site = $"site{site.Index}",
+            VerifyTimeout = TimeSpan.FromSeconds(20),
+            Ladder = [RepairRung.RestartInterface],
+        }).ToList(),
+        Warnings: []);
+
+    /// <summary>Every minute one tunnel breaks in a way the supervisor notices at once: its gateway process dies.</summary>
+    private static async Task BreakTunnelsAsync(WireGuardLab lab, CancellationToken stopping)
+    {
+        for (var round = 0; !stopping.IsCancellationRequested; round++)
+        {
+            await Task.Delay(BreakEvery, stopping);
+            var site = lab.Sites[round % lab.Sites.Count];
+            Log.Warning("Demo: killing the gateway's wireguard-go of site{Index} ({Interface}); watch it come back", site.Index, site.GatewayInterface);
+            try
+            {
+                await lab.KillGatewayProcessAsync(site);
+            }
+            catch (LabException e)
+            {
+                Log.Warning("Demo: could not break site{Index}: {Error}", site.Index, e.Message);
+            }
+        }
+    }
+}

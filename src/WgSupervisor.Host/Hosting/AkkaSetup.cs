@@ -1,0 +1,100 @@
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using SqlJournalOptions = Akka.Persistence.Sql.Hosting.SqlJournalOptions;
+using SqlSnapshotOptions = Akka.Persistence.Sql.Hosting.SqlSnapshotOptions;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+using LinqToDB;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Data.Sqlite;
+using WgSupervisor.Actors.Fleet;
+using WgSupervisor.Actors.Hosting;
+using WgSupervisor.Actors.Tunnels;
+using WgSupervisor.Domain.Fleet;
+using WgSupervisor.Domain.Ports;
+using WgSupervisor.Host.Configuration;
+
+namespace WgSupervisor.Host.Hosting;
+
+/// <summary>Which Akka plugins run, and how they are set: the only place that knows.</summary>
+public static class AkkaSetup
+{
+    public const string ActorSystemName = "wgsupervisor";
+    public const string SupervisorRole = "supervisor";
+    /// <summary>Checks that /readyz needs to pass (the journal, the poller); /healthz shows them too.</summary>
+    public const string ReadinessTag = "ready";
+
+    public static IServiceCollection AddWgSupervisorAkka(this IServiceCollection services, SupervisorConfig config, IWireGuard wireGuard)
+    {
+        var journal = JournalOptionsFor(config.Journal);
+        services.AddHealthChecks()
+            .AddCheck(JournalHealthCheck.Name, new JournalHealthCheck(config.Journal, journal.Journal.ConnectionString!), HealthStatus.Degraded,
+                tags: [ReadinessTag])
+            .AddCheck<FleetHealthCheck>(FleetHealthCheck.Name, HealthStatus.Degraded, tags: [ReadinessTag]);
+        var fleet = new FleetSettings(
+            config.NodeName,
+            config.Tunnels,
+            PermitLimits.Default with { MaxConcurrent = config.MaxConcurrentRestarts },
+            config.PollInterval,
+            HistorySettings.Default with { SnapshotEvery = config.Journal.SnapshotEvery });
+
+        return services.AddAkka(ActorSystemName, builder =>
+        {
+            builder
+                .ConfigureLoggers(loggers =>
+                {
+                    loggers.ClearLoggers();
+                    loggers.AddLogger<Akka.Logger.Serilog.SerilogLogger>();
+                })
+                .WithRemoting(new RemoteOptions { HostName = config.Cluster.Hostname, Port = config.Cluster.Port })
+                .WithClustering(new ClusterOptions { Roles = [SupervisorRole], SeedNodes = config.Cluster.SeedNodes.ToArray() })
+                .WithSqlPersistence(journal.Journal, journal.Snapshot)
+                // One writer keeps SQLite free of lock contention (and costs PostgreSQL little at our event rates).
+                .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
+                .WithActorSystemLivenessCheck()
+                .AddFleetActor(fleet, wireGuard)
+                .AddStartup((system, _) =>
+                {
+                    // Without seed nodes this node is a cluster of one: it joins itself.
+                    if (config.Cluster.SeedNodes.Count == 0) Cluster.Get(system).Join(Cluster.Get(system).SelfAddress);
+                });
+        });
+    }
+
+    public static (SqlJournalOptions Journal, SqlSnapshotOptions Snapshot) JournalOptionsFor(JournalConfig config)
+    {
+        var (connectionString, provider) = config.Provider switch
+        {
+            JournalProvider.Sqlite => (PrepareSqlite(config.SqlitePath), ProviderName.SQLiteMS),
+            _ => (config.ConnectionString!, ProviderName.PostgreSQL15),
+        };
+        var journal = new SqlJournalOptions(isDefaultPlugin: true)
+        {
+            ConnectionString = connectionString,
+            ProviderName = provider,
+            AutoInitialize = true,
+        };
+        var snapshot = new SqlSnapshotOptions(isDefaultPlugin: true)
+        {
+            ConnectionString = connectionString,
+            ProviderName = provider,
+            AutoInitialize = true,
+        };
+        return (journal, snapshot);
+    }
+
+    /// <summary>Creates the folder and switches the file to WAL (it persists in the file), which suits one writer and many readers.</summary>
+    private static string PrepareSqlite(string path)
+    {
+        var fullPath = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = fullPath }.ToString();
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode=WAL;";
+        command.ExecuteNonQuery();
+        return connectionString;
+    }
+}
