@@ -100,6 +100,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         var child = Context.Watch(Context.ActorOf(props, ActorNameOf(tunnel.Name)));
         _tunnels[tunnel.Name] = child;
         _tunnelSettings[tunnel.Name] = tunnel;
+        _summaries.TryAdd(tunnel.Name, TunnelSummary.NotYetObserved(tunnel, _settings.Node));
     }
 
     /// <summary>Tunnel names are validated to [A-Za-z0-9._-]; the prefix keeps them clear of Akka's reserved names.</summary>

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what WgSupervisor needs on a Debian machine, idempotently, then restores the .NET packages.
+#   scripts/setup.sh          the runtime tools (wireguard-tools, wireguard-go, iproute2, nftables, ping)
+#   scripts/setup.sh --test   also what the tests need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(wireguard-tools wireguard-go iproute2 nftables iputils-ping procps util-linux)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=()
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if (( ${#missing[@]} > 0 )); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: these Debian packages are missing: ${missing[*]}; run as root (sudo) to install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (https://dotnet.microsoft.com/download); 'dotnet' is not on PATH" >&2
+  exit 1
+fi
+dotnet restore WgSupervisor.sln --verbosity quiet
