@@ -5,13 +5,14 @@ using WgSupervisor.Host.Configuration;
 using WgSupervisor.Host.Hosting;
 using WgSupervisor.WireGuard;
 using WgSupervisor.WireGuard.Processes;
+using WgSupervisor.WireGuard.Sockets;
 
 namespace WgSupervisor.Host;
 
 /// <summary>Builds the supervisor's web host (admin endpoint + actor system) from a validated configuration.</summary>
 public static class SupervisorHost
 {
-    public static WebApplication Build(SupervisorConfig config, IWireGuard? wireGuard = null)
+    public static WebApplication Build(SupervisorConfig config, IWireGuard? wireGuard = null, IProber? prober = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(config.AdminUrl.ToString());
@@ -19,10 +20,15 @@ public static class SupervisorHost
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
-        builder.Services.AddWgSupervisorAkka(config, wireGuard ?? new CommandWireGuard(new ProcessRunner(), TimeProvider.System));
+        var socketProber = prober ?? new SocketProber();
+        var adapter = wireGuard ?? new WireGuardAdapter(new ProcessRunner(), TimeProvider.System);
+        if (adapter is WireGuardAdapter real) Log.Information("Observing WireGuard through {Source}", real.EffectiveSource == ObservationSource.Uapi
+            ? "the UAPI sockets (no process per poll)" : "wg show all dump");
+        builder.Services.AddWgSupervisorAkka(config, adapter, socketProber);
         builder.Services.AddSingleton<HistoryReader>();
 
         var app = builder.Build();
+        if (socketProber is IDisposable disposable) app.Lifetime.ApplicationStopped.Register(disposable.Dispose);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapAdminApi(config);

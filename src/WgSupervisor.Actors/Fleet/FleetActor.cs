@@ -3,6 +3,7 @@ using Akka.Event;
 using WgSupervisor.Actors.Observation;
 using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Fleet;
+using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Tunnels;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
@@ -11,14 +12,19 @@ namespace WgSupervisor.Actors.Fleet;
 
 /// <summary>Settings of one node's fleet.</summary>
 /// <param name="PollInterval">Null: no poller (tests drive observations by hand).</param>
+/// <param name="DiscoveryTemplate">Settings for tunnels found on local interfaces; null: supervise only the configured tunnels.</param>
+/// <param name="WatchedNamespaces">Namespaces polled besides those of the configured tunnels (null: the host's own).</param>
 public sealed record FleetSettings(
     string Node,
     IReadOnlyList<TunnelSettings> Tunnels,
     PermitLimits Limits,
     TimeSpan? PollInterval,
-    HistorySettings History)
+    HistorySettings History,
+    TunnelSettings? DiscoveryTemplate = null,
+    IReadOnlyList<string?>? WatchedNamespaces = null)
 {
-    public IReadOnlyList<string?> Namespaces => Tunnels.Select(t => t.Namespace).Distinct().ToList();
+    public IReadOnlyList<string?> Namespaces =>
+        Tunnels.Select(t => t.Namespace).Concat(DiscoveryTemplate is null ? [] : WatchedNamespaces ?? []).Distinct().ToList();
 }
 
 /// <summary>
@@ -34,20 +40,23 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
 
     private readonly FleetSettings _settings;
     private readonly IWireGuard _wireGuard;
+    private readonly IProber? _prober;
     private readonly Func<double> _unitRandom;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PermitBook _permits;
     private readonly Dictionary<string, IActorRef> _tunnels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TunnelSettings> _tunnelSettings = new(StringComparer.Ordinal);
+    private readonly Dictionary<TunnelKey, string> _namesByKey = new();
     private readonly Dictionary<string, TunnelSummary> _summaries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HistoryStatus> _history = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PollStatus> _polls = new(StringComparer.Ordinal);
     private IActorRef _poller = ActorRefs.Nobody;
 
-    public FleetActor(FleetSettings settings, IWireGuard wireGuard, Func<double> unitRandom)
+    public FleetActor(FleetSettings settings, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom)
     {
         _settings = settings;
         _wireGuard = wireGuard;
+        _prober = prober;
         _unitRandom = unitRandom;
         _permits = new PermitBook(settings.Limits);
 
@@ -77,8 +86,8 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(FleetSettings settings, IWireGuard wireGuard, Func<double>? unitRandom = null) =>
-        Akka.Actor.Props.Create(() => new FleetActor(settings, wireGuard, unitRandom ?? Random.Shared.NextDouble));
+    public static Props Props(FleetSettings settings, IWireGuard wireGuard, Func<double>? unitRandom = null, IProber? prober = null) =>
+        Akka.Actor.Props.Create(() => new FleetActor(settings, wireGuard, prober, unitRandom ?? Random.Shared.NextDouble));
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
@@ -96,10 +105,13 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
 
     private void StartTunnel(TunnelSettings tunnel)
     {
-        var props = TunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, _unitRandom, _settings.History);
+        var warnings = _wireGuard.Diagnose(tunnel);
+        foreach (var warning in warnings) _log.Warning("Tunnel {Tunnel}: {Warning}", tunnel.Name, warning);
+        var props = TunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, _unitRandom, _settings.History, _prober, warnings);
         var child = Context.Watch(Context.ActorOf(props, ActorNameOf(tunnel.Name)));
         _tunnels[tunnel.Name] = child;
         _tunnelSettings[tunnel.Name] = tunnel;
+        _namesByKey[tunnel.Key] = tunnel.Name;
         _summaries.TryAdd(tunnel.Name, TunnelSummary.NotYetObserved(tunnel, _settings.Node));
     }
 
@@ -110,11 +122,81 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     {
         var snapshot = observed.Snapshot;
         RecordPoll(snapshot.Namespace, success: snapshot.At, failure: null, error: null);
-        foreach (var (name, tunnel) in _tunnelSettings)
+        if (_settings.DiscoveryTemplate is { } template) DiscoverNewPeers(snapshot, template);
+        foreach (var (name, tunnel) in _tunnelSettings.ToList())
         {
             if (tunnel.Namespace != snapshot.Namespace || !_tunnels.TryGetValue(name, out var actor)) continue;
-            actor.Tell(new TunnelProtocol.Observed(snapshot.Observe(tunnel.Interface, tunnel.PeerPublicKey)));
+            var observation = snapshot.Observe(tunnel.Interface, tunnel.PeerPublicKey);
+            if (tunnel.Discovered && observation.Peer is null && ShouldRetire(tunnel))
+            {
+                Retire(tunnel, actor, observation.InterfacePresent ? "its peer was removed from the interface" : "its interface is gone");
+                continue;
+            }
+            actor.Tell(new TunnelProtocol.Observed(observation));
         }
+    }
+
+    /// <summary>Level-triggered discovery: every peer on a watched interface is supervised, found or configured.</summary>
+    private void DiscoverNewPeers(NamespaceSnapshot snapshot, TunnelSettings template)
+    {
+        foreach (var iface in snapshot.Interfaces.Values)
+        foreach (var peer in iface.Peers)
+        {
+            var key = new TunnelKey(snapshot.Namespace, iface.Name, peer.PublicKey);
+            if (_namesByKey.ContainsKey(key)) continue;
+            var settings = template with
+            {
+                Name = UniqueName(DiscoveredName(key)),
+                Interface = iface.Name,
+                PeerPublicKey = peer.PublicKey,
+                Namespace = snapshot.Namespace,
+                WgQuickConfig = $"/etc/wireguard/{iface.Name}.conf",
+                Discovered = true,
+            };
+            settings = settings with { Ladder = _wireGuard.ApplicableLadder(settings) };
+            _log.Info("Discovered peer {Peer} on {Interface} in {Namespace}: supervising it as {Tunnel}", peer.PublicKey, iface.Name,
+                snapshot.Namespace ?? "the host namespace", settings.Name);
+            StartTunnel(settings);
+        }
+    }
+
+    /// <summary>A discovered tunnel whose conf still declares its peer is wanted: it is repaired, not retired.</summary>
+    private bool ShouldRetire(TunnelSettings tunnel) =>
+        !_wireGuard.IsDeclared(tunnel) &&
+        !(_summaries.TryGetValue(tunnel.Name, out var summary) && summary.Phase == TunnelPhase.Restarting);
+
+    private void Retire(TunnelSettings tunnel, IActorRef actor, string reason)
+    {
+        Context.Unwatch(actor);
+        actor.Tell(new TunnelProtocol.Retire(reason));
+        _tunnels.Remove(tunnel.Name);
+        _tunnelSettings.Remove(tunnel.Name);
+        _namesByKey.Remove(tunnel.Key);
+        _summaries.Remove(tunnel.Name);
+        _history.Remove(tunnel.Name);
+        _permits.Release(tunnel.Name);
+        _log.Info("Tunnel {Tunnel} retired: {Reason}", tunnel.Name, reason);
+        GrantWhatFits();
+    }
+
+    /// <summary>"ns.iface.1a2b3c4d" from the first bytes of the peer's key; letters, digits, '.', '-' only.</summary>
+    public static string DiscoveredName(TunnelKey key)
+    {
+        var keyBytes = new byte[32];
+        var suffix = Convert.TryFromBase64String(key.PeerPublicKey, keyBytes, out var length) && length >= 4
+            ? Convert.ToHexStringLower(keyBytes, 0, 4)
+            : "peer";
+        var prefix = key.Namespace is null ? key.Interface : $"{key.Namespace}.{key.Interface}";
+        prefix = new string(prefix.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '-').ToArray());
+        return $"{prefix[..Math.Min(prefix.Length, 64 - 1 - suffix.Length)]}.{suffix}";
+    }
+
+    private string UniqueName(string name)
+    {
+        if (!_tunnels.ContainsKey(name)) return name;
+        for (var i = 2; i < 1000; i++)
+            if (!_tunnels.ContainsKey($"{name[..Math.Min(name.Length, 60)]}-{i}")) return $"{name[..Math.Min(name.Length, 60)]}-{i}";
+        throw new InvalidOperationException($"no free name for {name}");
     }
 
     private void RecordPoll(string? ns, DateTimeOffset? success, DateTimeOffset? failure, string? error)

@@ -9,12 +9,13 @@ namespace WgSupervisor.Actors.Hosting;
 public static class FleetHostingExtensions
 {
     /// <summary>Registers the event serializer and starts the fleet (with its tunnels and poller) as "fleet".</summary>
-    public static AkkaConfigurationBuilder AddFleetActor(this AkkaConfigurationBuilder builder, FleetSettings settings, IWireGuard wireGuard) =>
+    public static AkkaConfigurationBuilder AddFleetActor(this AkkaConfigurationBuilder builder, FleetSettings settings, IWireGuard wireGuard,
+        IProber? prober = null) =>
         builder
             .WithCustomSerializer("wgsupervisor-events", TunnelEventSerializer.BoundTypes, system => new TunnelEventSerializer(system))
             .WithActors((system, registry) =>
             {
-                var fleet = system.ActorOf(FleetActor.Props(settings, wireGuard), "fleet");
+                var fleet = system.ActorOf(FleetActor.Props(settings, wireGuard, prober: prober), "fleet");
                 registry.Register<FleetActor>(fleet);
             });
 }

@@ -23,6 +23,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
     private const string RepairFinishedManifest = "repair-finished.v1";
     private const string Backoff = "backoff.v1";
     private const string Gap = "gap.v1";
+    private const string Retired = "retired.v1";
     private const string State = "state.v1";
 
     public static readonly Type[] BoundTypes = [typeof(ITunnelEvent), typeof(TunnelState)];
@@ -37,6 +38,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         RepairFinished => RepairFinishedManifest,
         BackoffStarted => Backoff,
         HistoryGap => Gap,
+        TunnelRetired => Retired,
         TunnelState => State,
         _ => throw new ArgumentException($"{o.GetType().Name} has no manifest in {nameof(TunnelEventSerializer)}"),
     };
@@ -67,6 +69,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         },
         BackoffStarted e => new JsonObject { ["at"] = e.At, ["until"] = e.Until, ["failedAttempts"] = e.FailedAttempts },
         HistoryGap e => new JsonObject { ["at"] = e.At, ["droppedEvents"] = e.DroppedEvents, ["since"] = e.Since },
+        TunnelRetired e => new JsonObject { ["at"] = e.At, ["reason"] = e.Reason },
         TunnelState s => StateToJson(s),
         _ => throw new ArgumentException($"{obj.GetType().Name} cannot be serialized by {nameof(TunnelEventSerializer)}"),
     };
@@ -80,6 +83,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
             TimeSpan.FromMilliseconds(Long(json, "durationMs")), Text(json, "detail")),
         Backoff => new BackoffStarted(Time(json, "at"), Time(json, "until"), Int(json, "failedAttempts")),
         Gap => new HistoryGap(Time(json, "at"), Long(json, "droppedEvents"), Time(json, "since")),
+        Retired => new TunnelRetired(Time(json, "at"), Text(json, "reason")),
         State => StateFromJson(json),
         _ => throw new SerializationException($"unknown manifest {manifest} for {nameof(TunnelEventSerializer)}"),
     };
@@ -91,6 +95,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         ["reason"] = s.Reason,
         ["staleReason"] = s.StaleReason?.ToString(),
         ["episodeStartedAt"] = s.EpisodeStartedAt,
+        ["episodeReason"] = s.EpisodeReason?.ToString(),
         ["failedAttempts"] = s.FailedAttempts,
         ["currentRepair"] = s.CurrentRepair is { } r
             ? new JsonObject { ["rung"] = r.Rung.ToWireName(), ["attempt"] = r.Attempt, ["startedAt"] = r.StartedAt, ["requestedBy"] = r.RequestedBy }
@@ -114,6 +119,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         Reason = OptionalText(json, "reason"),
         StaleReason = json["staleReason"] is null ? null : Enum<StaleReason>(json, "staleReason"),
         EpisodeStartedAt = OptionalTime(json, "episodeStartedAt"),
+        EpisodeReason = json["episodeReason"] is null ? null : Enum<StaleReason>(json, "episodeReason"),
         FailedAttempts = Int(json, "failedAttempts"),
         CurrentRepair = json["currentRepair"] is JsonObject r
             ? new RepairInFlight(Rung(r, "rung"), Int(r, "attempt"), Time(r, "startedAt"), Text(r, "requestedBy"))

@@ -4,6 +4,7 @@ using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
+using WgSupervisor.Domain.Probing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using static WgSupervisor.Actors.Tunnels.TunnelProtocol;
@@ -20,14 +21,19 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private const string RepairDeadlineTimer = "repair-deadline";
     private const string BackoffTimer = "backoff";
+    private const string ProbeTimer = "probe";
 
     /// <summary>Longest a repair action may run before it is counted as failed (its commands have their own limits).</summary>
     private static readonly TimeSpan ActionDeadline = TimeSpan.FromMinutes(2);
+
+    private static readonly TimeSpan RetireFlushLimit = TimeSpan.FromSeconds(10);
 
     private readonly TunnelSettings _settings;
     private readonly string _node;
     private readonly IActorRef _fleet;
     private readonly IWireGuard _wireGuard;
+    private readonly IProber? _prober;
+    private readonly IReadOnlyList<string> _warnings;
     private readonly Func<double> _unitRandom;
     private readonly HistorySettings _historySettings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -36,6 +42,10 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private IActorRef _history = ActorRefs.Nobody;
     private TunnelState _state = TunnelState.Initial;
     private TunnelObservation? _lastObservation;
+    private TrafficHistory? _traffic;
+    private ProbeStatus _probe = ProbeStatus.None;
+    private bool _probing;
+    private string? _verdict;
     private DateTimeOffset? _neverHandshakenSince;
     private DateTimeOffset? _handshakeBeforeRepair;
     private long? _permitId;
@@ -43,13 +53,15 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private bool _verifying;
     private TunnelSummary? _lastPublished;
 
-    public TunnelActor(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, Func<double> unitRandom,
-        HistorySettings historySettings)
+    public TunnelActor(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom,
+        HistorySettings historySettings, IReadOnlyList<string> warnings)
     {
         _settings = settings;
         _node = node;
         _fleet = fleet;
         _wireGuard = wireGuard;
+        _prober = prober;
+        _warnings = warnings;
         _unitRandom = unitRandom;
         _historySettings = historySettings;
         Initializing();
@@ -58,10 +70,12 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     public ITimerScheduler Timers { get; set; } = null!;
     public IStash Stash { get; set; } = null!;
 
+    /// <param name="prober">Sends the tunnel's probes; required when <see cref="TunnelSettings.Probe"/> is set.</param>
+    /// <param name="warnings">Problems found in the tunnel's set-up, shown to the operator.</param>
     public static Props Props(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, Func<double>? unitRandom = null,
-        HistorySettings? historySettings = null) =>
-        Akka.Actor.Props.Create(() => new TunnelActor(settings, node, fleet, wireGuard, unitRandom ?? Random.Shared.NextDouble,
-            historySettings ?? HistorySettings.Default));
+        HistorySettings? historySettings = null, IProber? prober = null, IReadOnlyList<string>? warnings = null) =>
+        Akka.Actor.Props.Create(() => new TunnelActor(settings, node, fleet, wireGuard, prober, unitRandom ?? Random.Shared.NextDouble,
+            historySettings ?? HistorySettings.Default, warnings ?? Array.Empty<string>()));
 
     public static string PersistenceIdFor(string node, string tunnel) => $"tunnel:{node}:{tunnel}";
 
@@ -71,6 +85,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     {
         _fleet.Tell(new FleetProtocol.TunnelIncarnated(_settings.Name));
         _history = Context.ActorOf(TunnelHistory.Props(PersistenceIdFor(_node, _settings.Name), _historySettings), "history");
+        if (_settings.Probe is { } probe && _prober is not null) Timers.StartPeriodicTimer(ProbeTimer, ProbeDue.Instance, probe.Interval);
     }
 
     protected override void PostStop() => _stopping.Cancel();
@@ -100,6 +115,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Watching()
     {
         Receive<Observed>(o => Transition(TunnelRules.OnVerdict(_state, Judge(o.Observation), Now)));
+        Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
         Receive<RestartRequested>(r => AcceptOperatorRestart(r));
         CommonHandlers();
     }
@@ -108,6 +124,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Stale()
     {
         Receive<Observed>(o => Transition(TunnelRules.OnVerdict(_state, Judge(o.Observation), Now)));
+        Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
         Receive<PermitGranted>(p =>
         {
             _permitId = p.PermitId;
@@ -127,10 +144,14 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
                 Transition(TunnelRules.OnRepairFailed(_state, _settings, RepairOutcome.ActionFailed, c.Result.Detail, Now, _unitRandom()));
                 return;
             }
-            _log.Info("Tunnel {Tunnel}: {Rung} done ({Detail}); verifying within {Timeout}", _settings.Name,
-                _state.CurrentRepair!.Rung.ToWireName(), c.Result.Detail, _settings.VerifyTimeout);
+            var rung = _state.CurrentRepair!.Rung;
+            _log.Info("Tunnel {Tunnel}: {Rung} done ({Detail}); verifying within {Timeout}", _settings.Name, rung.ToWireName(), c.Result.Detail,
+                _settings.VerifyTimeoutFor(rung));
             _verifying = true;
-            Timers.StartSingleTimer(RepairDeadlineTimer, new VerifyTimedOut(_repairToken), _settings.VerifyTimeout);
+            Timers.StartSingleTimer(RepairDeadlineTimer, new VerifyTimedOut(_repairToken), _settings.VerifyTimeoutFor(rung));
+            // Look again at once rather than at the next interval: the repair may already have worked.
+            _fleet.Tell(Observation.PollerActor.PollNow.Instance);
+            if (_settings.Probe is not null) Self.Tell(ProbeDue.Instance);
             if (_lastObservation is not null) CheckVerification(_lastObservation);
         });
         Receive<Observed>(o =>
@@ -139,11 +160,18 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
             if (_verifying) CheckVerification(o.Observation);
             else Publish();
         });
+        Receive<ProbeCompleted>(p =>
+        {
+            RecordProbe(p);
+            if (_verifying && _lastObservation is not null) CheckVerification(_lastObservation);
+            else Publish();
+        });
         Receive<VerifyTimedOut>(t => t.RepairToken == _repairToken, _ =>
         {
             var outcome = _verifying ? RepairOutcome.VerifyTimedOut : RepairOutcome.ActionFailed;
             var detail = _verifying
-                ? $"no fresh handshake within {HealthRules.Seconds(_settings.VerifyTimeout)}"
+                ? $"not verified within {HealthRules.Seconds(_settings.VerifyTimeoutFor(_state.CurrentRepair!.Rung))}: " +
+                  (_settings.Probe is not null ? $"the probe did not answer ({_probe.LastError})" : "no fresh handshake")
                 : $"the repair action did not finish within {HealthRules.Seconds(ActionDeadline)}";
             Transition(TunnelRules.OnRepairFailed(_state, _settings, outcome, detail, Now, _unitRandom()));
         });
@@ -155,6 +183,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Backoff()
     {
         Receive<Observed>(o => Transition(TunnelRules.OnVerdict(_state, Judge(o.Observation), Now)));
+        Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
         Receive<BackoffElapsed>(_ => Transition([TunnelRules.OnBackoffElapsed(_state, _settings, Now)]));
         Receive<RestartRequested>(r => AcceptOperatorRestart(r));
         CommonHandlers();
@@ -162,12 +191,30 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     private void CommonHandlers()
     {
+        Receive<Retire>(r =>
+        {
+            Transition([new TunnelRetired(Now, r.Reason)]);
+            _log.Info("Tunnel {Tunnel} retired: {Reason}", _settings.Name, r.Reason);
+            if (_settings.Probe is not null) Timers.Cancel(ProbeTimer);
+            Timers.StartSingleTimer(RetireTimedOut.Instance, RetireTimedOut.Instance, RetireFlushLimit);
+            Become(Retiring);
+        });
+        Receive<ProbeDue>(_ => StartProbe());
+        Receive<ProbeCompleted>(p => { RecordProbe(p); Publish(); });
         // A permit that arrives when none is wanted (withdrawal crossed the grant) goes straight back.
         Receive<PermitGranted>(p => _fleet.Tell(new FleetProtocol.ReleasePermit(_settings.Name, p.PermitId)));
         Receive<TunnelHistory.HistoryBacklog>(ReportBacklog);
         Receive<RepairActionCompleted>(_ => { });
         Receive<VerifyTimedOut>(_ => { });
         Receive<BackoffElapsed>(_ => { });
+    }
+
+    /// <summary>Retired: waits until the history has written the retirement (or a limit passes), then stops.</summary>
+    private void Retiring()
+    {
+        Receive<TunnelHistory.HistoryBacklog>(b => b.PendingEvents == 0, _ => Context.Stop(Self));
+        Receive<RetireTimedOut>(_ => Context.Stop(Self));
+        ReceiveAny(_ => { });
     }
 
     // ---- Transitions --------------------------------------------------------------------------------
@@ -214,7 +261,8 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void EnterPhase(TunnelPhase previous)
     {
         if (previous == TunnelPhase.Restarting) ReleasePermit();
-        Timers.CancelAll();
+        Timers.Cancel(RepairDeadlineTimer);
+        Timers.Cancel(BackoffTimer);
         _verifying = false;
         switch (_state.Phase)
         {
@@ -251,11 +299,43 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void CheckVerification(TunnelObservation observation)
     {
         var repair = _state.CurrentRepair!;
-        var handshake = observation.Peer?.LatestHandshake;
-        if (observation.InterfacePresent && HealthRules.IsFreshSince(handshake, repair.StartedAt, _handshakeBeforeRepair))
-            Transition(TunnelRules.OnRepairVerified(_state, Now, $"fresh handshake at {handshake:O}"));
-        else
+        if (!HealthRules.IsRepairVerified(observation, _settings, repair.StartedAt, _handshakeBeforeRepair, _settings.Probe is null ? null : _probe))
+        {
             Publish();
+            return;
+        }
+        var detail = _settings.Probe is not null
+            ? $"probe {_settings.Probe} answered"
+            : $"fresh handshake at {observation.Peer?.LatestHandshake:O}";
+        Transition(TunnelRules.OnRepairVerified(_state, Now, detail));
+    }
+
+    // ---- Probes -------------------------------------------------------------------------------------
+
+    private void StartProbe()
+    {
+        if (_probing || _prober is null || _settings.Probe is not { } probe) return;
+        // No interface, nothing to send through: that is already judged from the poll.
+        if (_lastObservation is { InterfacePresent: false }) return;
+        _probing = true;
+        _prober.ProbeAsync(_settings.Namespace, probe, _stopping.Token).PipeTo(Self,
+            success: result => new ProbeCompleted(result),
+            failure: error => new ProbeCompleted(ProbeResult.Failed(error.GetBaseException().Message)));
+    }
+
+    private void RecordProbe(ProbeCompleted completed)
+    {
+        _probing = false;
+        var wasEverAnswered = _probe.EverSucceeded;
+        _probe = _probe.Record(completed.Result, Now);
+        if (!wasEverAnswered && _probe.EverSucceeded) _log.Info("Tunnel {Tunnel}: probe {Probe} answers", _settings.Name, _settings.Probe);
+    }
+
+    /// <summary>Judges the last observation again in the light of a new probe result.</summary>
+    private void Rejudge()
+    {
+        if (_lastObservation is null) Publish();
+        else Transition(TunnelRules.OnVerdict(_state, Judge(_lastObservation), Now));
     }
 
     private void AcceptOperatorRestart(RestartRequested request)
@@ -277,7 +357,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         _settings.Name,
         _settings.Key.InterfaceKey,
         _settings.Site,
-        _settings.RungForAttempt(_state.NextAttempt).IsInterfaceWide(),
+        TunnelRules.NextRung(_state, _settings).IsInterfaceWide(),
         _state.EpisodeStartedAt ?? Now,
         Now);
 
@@ -285,8 +365,16 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     private HealthVerdict Judge(TunnelObservation observation)
     {
-        Remember(observation);
-        return HealthRules.Judge(observation, _settings, Now, _neverHandshakenSince ?? Now);
+        if (!ReferenceEquals(observation, _lastObservation)) Remember(observation);
+        var verdict = HealthRules.Judge(observation, _settings, Now, _neverHandshakenSince ?? Now, _settings.Probe is null ? null : _probe, _traffic);
+        _verdict = verdict switch
+        {
+            HealthVerdict.Healthy h => h.Detail,
+            HealthVerdict.Stale s => s.Detail,
+            HealthVerdict.Undecided u => u.Detail,
+            _ => null,
+        };
+        return verdict;
     }
 
     private void Remember(TunnelObservation observation)
@@ -294,6 +382,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         _lastObservation = observation;
         if (observation.Peer is { LatestHandshake: null }) _neverHandshakenSince ??= Now;
         else _neverHandshakenSince = null;
+        if (observation.Peer is { } peer) _traffic = _traffic is null ? TrafficHistory.Start(peer, Now) : _traffic.Observe(peer, Now);
     }
 
     private void Publish()
@@ -302,11 +391,32 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         var summary = new TunnelSummary(_settings.Name, _node, _settings.Namespace, _settings.Interface, _settings.PeerPublicKey,
             _settings.Site, _state.Phase, _state.PhaseSince, _state.Reason, peer?.LatestHandshake, peer?.RxBytes ?? 0, peer?.TxBytes ?? 0,
             peer?.Endpoint, _lastObservation?.InterfacePresent ?? false, _lastObservation?.At, _state.RepairCount, _state.CurrentRepair,
-            _state.LastRepair, _state.BackoffUntil);
+            _state.LastRepair, _state.BackoffUntil, _verdict, ProbeSummaryNow(), CurrentWarnings());
         if (summary == _lastPublished) return;
         _lastPublished = summary;
         _fleet.Tell(new FleetProtocol.TunnelChanged(summary));
     }
+
+    private ProbeSummary? ProbeSummaryNow() => _settings.Probe is not { } probe
+        ? null
+        : new ProbeSummary(probe.ToString(), _probe.LastSuccessAt is null && _probe.ConsecutiveFailures == 0 ? null : _probe.ConsecutiveFailures == 0,
+            _probe.ConsecutiveFailures, _probe.LastSuccessAt, _probe.LastError);
+
+    private IReadOnlyList<string> CurrentWarnings()
+    {
+        var neverAnswered = _settings.Probe is { } probe && !_probe.EverSucceeded && _probe.ConsecutiveFailures >= probe.FailuresBeforeStale;
+        var idle = _verdict == HealthRules.IdleDetail;
+        if (!neverAnswered && !idle) return _warnings;
+        var warnings = _warnings.ToList();
+        if (neverAnswered)
+            warnings.Add($"the probe {_settings.Probe} has never answered since supervision started: check its address and route; " +
+                         "it is not used to judge the tunnel until it answers once");
+        if (idle) warnings.Add("this tunnel cannot be judged: give it PersistentKeepalive or a probe");
+        _cachedWarnings = _cachedWarnings is not null && _cachedWarnings.SequenceEqual(warnings) ? _cachedWarnings : warnings;
+        return _cachedWarnings;
+    }
+
+    private IReadOnlyList<string>? _cachedWarnings;
 
     private void ReportBacklog(TunnelHistory.HistoryBacklog backlog) =>
         _fleet.Tell(new FleetProtocol.HistoryStatus(_settings.Name, backlog.PendingEvents, backlog.Problem));

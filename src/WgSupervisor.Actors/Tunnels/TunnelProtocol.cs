@@ -1,5 +1,6 @@
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
+using WgSupervisor.Domain.Probing;
 
 namespace WgSupervisor.Actors.Tunnels;
 
@@ -11,10 +12,24 @@ public static class TunnelProtocol
     public sealed record RestartRequested(string RequestedBy);
     public sealed record RestartAccepted(string Tunnel, string Detail);
     public sealed record RestartRejected(string Tunnel, string Reason);
+    /// <summary>From the fleet: stop supervising (a discovered tunnel whose peer is gone); record why, then stop.</summary>
+    public sealed record Retire(string Reason);
 
     // To itself.
     internal sealed record RepairActionCompleted(long RepairToken, RepairActionResult Result);
     internal sealed record VerifyTimedOut(long RepairToken);
+    internal sealed record ProbeDue
+    {
+        public static readonly ProbeDue Instance = new();
+    }
+
+    internal sealed record ProbeCompleted(ProbeResult Result);
+
+    internal sealed record RetireTimedOut
+    {
+        public static readonly RetireTimedOut Instance = new();
+    }
+
     internal sealed record BackoffElapsed
     {
         public static readonly BackoffElapsed Instance = new();

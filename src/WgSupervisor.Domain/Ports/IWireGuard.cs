@@ -16,6 +16,15 @@ public interface IWireGuard
 
     /// <summary>Runs one rung of the repair ladder for one tunnel. Never throws for a failed action: the result says.</summary>
     Task<RepairActionResult> RepairAsync(RepairRung rung, TunnelSettings tunnel, CancellationToken cancellationToken);
+
+    /// <summary>Problems this tunnel's set-up will meet (e.g. its endpoint name can only be resolved through the tunnel itself).</summary>
+    IReadOnlyList<string> Diagnose(TunnelSettings tunnel) => [];
+
+    /// <summary>The tunnel's ladder without rungs that cannot act for it (re-resolve with no endpoint to set).</summary>
+    IReadOnlyList<RepairRung> ApplicableLadder(TunnelSettings tunnel) => tunnel.Ladder;
+
+    /// <summary>Whether the tunnel's wg-quick conf declares its peer: the desired state, for tunnels found by discovery.</summary>
+    bool IsDeclared(TunnelSettings tunnel) => false;
 }
 
 public sealed record RepairActionResult(bool Succeeded, string Detail)

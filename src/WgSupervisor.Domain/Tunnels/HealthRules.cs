@@ -1,4 +1,5 @@
 using WgSupervisor.Domain.Observation;
+using WgSupervisor.Domain.Probing;
 
 namespace WgSupervisor.Domain.Tunnels;
 
@@ -16,24 +17,56 @@ public static class HealthRules
 {
     /// <param name="neverHandshakenSince">When this supervisor first saw the peer without any handshake
     /// (supervision start at the earliest); the grace for a first handshake counts from there.</param>
+    /// <param name="probe">What the tunnel's probes said (null: no probe configured).</param>
+    /// <param name="traffic">When the peer's counters last moved (null: unknown, so no tunnel counts as idle).</param>
+    /// <remarks>
+    /// The idle rule: a tunnel with no persistent keepalive, no probe and nothing sent within the threshold
+    /// owes no handshake, so an old handshake (or none) proves nothing; it is left alone and reported as
+    /// idle, never restarted for idleness alone.
+    /// </remarks>
     public static HealthVerdict Judge(TunnelObservation observation, TunnelSettings settings, DateTimeOffset now,
-        DateTimeOffset neverHandshakenSince)
+        DateTimeOffset neverHandshakenSince, ProbeStatus? probe = null, TrafficHistory? traffic = null)
     {
         if (!observation.InterfacePresent)
             return new HealthVerdict.Stale(StaleReason.InterfaceMissing, $"interface {settings.Interface} is missing");
         if (observation.Peer is not { } peer)
             return new HealthVerdict.Stale(StaleReason.PeerMissing, $"peer is missing from interface {settings.Interface}");
+        if (settings.Probe is { } probeSettings && probe is not null && probe.IsFailing(probeSettings))
+            return new HealthVerdict.Stale(StaleReason.ProbeFailing,
+                $"probe {probeSettings} failed {probe.ConsecutiveFailures} times in a row ({probe.LastError})");
+        if (settings.ReceiveStallAfter is { } stallWindow && traffic is not null && traffic.ReceiveStalled(stallWindow, now))
+            return new HealthVerdict.Stale(StaleReason.ReceiveStall, $"sent data but received nothing for {Seconds(stallWindow)} or more");
+
+        var expectsHandshakes = peer.PersistentKeepaliveSeconds is > 0 || settings.Probe is not null || traffic is null ||
+                                traffic.SentWithin(settings.StaleAfter, now);
         if (peer.LatestHandshake is not { } handshake)
         {
             var waited = now - neverHandshakenSince;
-            return waited > settings.StaleAfter
+            if (waited <= settings.StaleAfter) return new HealthVerdict.Undecided($"waiting for a first handshake ({Seconds(waited)} so far)");
+            return expectsHandshakes
                 ? new HealthVerdict.Stale(StaleReason.NeverHandshaken, $"no handshake within {Seconds(waited)}")
-                : new HealthVerdict.Undecided($"waiting for a first handshake ({Seconds(waited)} so far)");
+                : new HealthVerdict.Undecided(IdleDetail);
         }
         var age = now - handshake;
-        return age > settings.StaleAfter
+        if (age <= settings.StaleAfter) return new HealthVerdict.Healthy($"handshake {Seconds(age)} old");
+        return expectsHandshakes
             ? new HealthVerdict.Stale(StaleReason.HandshakeTooOld, $"handshake {Seconds(age)} old (threshold {Seconds(settings.StaleAfter)})")
-            : new HealthVerdict.Healthy($"handshake {Seconds(age)} old");
+            : new HealthVerdict.Undecided(IdleDetail);
+    }
+
+    public const string IdleDetail = "idle: no keepalive, no probe and nothing sent, so handshake age cannot be judged";
+
+    /// <summary>
+    /// A repair is verified by a probe answered after it (when the tunnel has a probe: traffic passes), else by
+    /// a handshake newer than it.
+    /// </summary>
+    public static bool IsRepairVerified(TunnelObservation observation, TunnelSettings settings, DateTimeOffset repairStartedAt,
+        DateTimeOffset? handshakeBeforeRepair, ProbeStatus? probe)
+    {
+        if (!observation.InterfacePresent || observation.Peer is null) return false;
+        return settings.Probe is not null && probe is not null
+            ? probe.AnsweredSince(repairStartedAt)
+            : IsFreshSince(observation.Peer.LatestHandshake, repairStartedAt, handshakeBeforeRepair);
     }
 
     /// <summary>

@@ -20,6 +20,8 @@ public enum StaleReason
     PeerMissing,
     OperatorRequest,
     BackoffElapsed,
+    ProbeFailing,
+    ReceiveStall,
 }
 
 public sealed record TunnelBecameHealthy(DateTimeOffset At, string Reason) : ITunnelEvent;
@@ -38,3 +40,6 @@ public sealed record BackoffStarted(DateTimeOffset At, DateTimeOffset Until, int
 
 /// <summary>The journal was down so long that the oldest waiting events were dropped; says how many, from when.</summary>
 public sealed record HistoryGap(DateTimeOffset At, long DroppedEvents, DateTimeOffset Since) : ITunnelEvent;
+
+/// <summary>A discovered tunnel is no longer supervised: its peer is gone from the interface and from the conf.</summary>
+public sealed record TunnelRetired(DateTimeOffset At, string Reason) : ITunnelEvent;

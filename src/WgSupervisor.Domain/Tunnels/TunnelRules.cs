@@ -24,7 +24,11 @@ public static class TunnelRules
 
     /// <summary>The fleet granted a permit: start the rung this attempt has reached.</summary>
     public static RepairStarted OnPermitGranted(TunnelState state, TunnelSettings settings, DateTimeOffset now) =>
-        new(now, settings.RungForAttempt(state.NextAttempt), state.NextAttempt, state.RequestedBy ?? Supervisor);
+        new(now, NextRung(state, settings), state.NextAttempt, state.RequestedBy ?? Supervisor);
+
+    /// <summary>The rung the next attempt will use (the ladder position, adjusted to why the tunnel is stale).</summary>
+    public static RepairRung NextRung(TunnelState state, TunnelSettings settings) =>
+        settings.RungForAttempt(state.NextAttempt, state.EpisodeReason ?? state.StaleReason);
 
     public const string Supervisor = "supervisor";
 
@@ -60,7 +64,7 @@ public static class TunnelRules
 
     public static TunnelWentStale OnBackoffElapsed(TunnelState state, TunnelSettings settings, DateTimeOffset now) =>
         new(now, StaleReason.BackoffElapsed,
-            $"backoff elapsed after {state.FailedAttempts} failed repair(s); next rung {settings.RungForAttempt(state.NextAttempt).ToWireName()}");
+            $"backoff elapsed after {state.FailedAttempts} failed repair(s); next rung {NextRung(state, settings).ToWireName()}");
 
     /// <summary>An operator asked for a repair: it skips a backoff, but joins neither a queued nor a running repair.</summary>
     public static IReadOnlyList<ITunnelEvent> OnOperatorRestart(TunnelState state, DateTimeOffset now, string requestedBy) =>

@@ -1,3 +1,4 @@
+using WgSupervisor.Domain.Probing;
 using WgSupervisor.Domain.Repair;
 
 namespace WgSupervisor.Domain.Tunnels;
@@ -32,10 +33,56 @@ public sealed record TunnelSettings
     /// <summary>The rungs to climb, cheapest first; a success starts the next episode at the bottom again.</summary>
     public IReadOnlyList<RepairRung> Ladder { get; init; } = [RepairRung.RestartInterface];
 
+    /// <summary>How the rungs are carried out (endpoint host, systemd unit, command, per-rung verify timeouts).</summary>
+    public RepairOptions Repair { get; init; } = RepairOptions.None;
+
+    /// <summary>An active probe through the tunnel, or null.</summary>
+    public ProbeSettings? Probe { get; init; }
+
+    /// <summary>Stale when tx grows while rx stays flat this long; null: not judged (the default).</summary>
+    public TimeSpan? ReceiveStallAfter { get; init; }
+
+    /// <summary>Found on a local interface rather than configured; retired when its peer is gone from interface and conf.</summary>
+    public bool Discovered { get; init; }
+
     public TunnelKey Key => new(Namespace, Interface, PeerPublicKey);
+
+    /// <summary>The verify timeout of a rung: its own if configured, else the tunnel's.</summary>
+    public TimeSpan VerifyTimeoutFor(RepairRung rung) => Repair.VerifyTimeouts.GetValueOrDefault(rung, VerifyTimeout);
 
     /// <summary>The rung for the n-th attempt of an episode (n from 1); the top rung repeats.</summary>
     public RepairRung RungForAttempt(int attempt) => Ladder[Math.Clamp(attempt - 1, 0, Ladder.Count - 1)];
+
+    /// <summary>
+    /// The rung for the n-th attempt, skipping rungs that cannot help with why the tunnel is stale: with the
+    /// interface gone only interface-wide rungs can act, with the peer gone re-resolving cannot.
+    /// </summary>
+    public RepairRung RungForAttempt(int attempt, StaleReason? reason)
+    {
+        for (var index = Math.Clamp(attempt - 1, 0, Ladder.Count - 1); index < Ladder.Count; index++)
+            if (Helps(Ladder[index], reason)) return Ladder[index];
+        return Ladder[^1];
+    }
+
+    private static bool Helps(RepairRung rung, StaleReason? reason) => reason switch
+    {
+        StaleReason.InterfaceMissing => rung.IsInterfaceWide(),
+        StaleReason.PeerMissing => rung != RepairRung.ReresolveEndpoint,
+        _ => true,
+    };
+}
+
+/// <param name="EndpointHost">host:port to set on re-resolve; null: the `Endpoint =` line of the peer in the wg-quick conf.</param>
+/// <param name="SystemdUnit">restart-interface restarts this unit (e.g. wg-quick@wg0) instead of running wg-quick.</param>
+/// <param name="Command">The operator's command for the last rung: program and arguments, never a shell string.</param>
+public sealed record RepairOptions(
+    string? EndpointHost,
+    string? SystemdUnit,
+    IReadOnlyList<string>? Command,
+    TimeSpan CommandTimeout,
+    IReadOnlyDictionary<RepairRung, TimeSpan> VerifyTimeouts)
+{
+    public static readonly RepairOptions None = new(null, null, null, TimeSpan.FromSeconds(60), new Dictionary<RepairRung, TimeSpan>());
 }
 
 /// <summary>Time constants, named after what they mean (WireGuard's own from the whitepaper).</summary>

@@ -36,6 +36,9 @@ public sealed record TunnelState
     /// <summary>When the current episode (first Stale since the last Healthy) began; orders the permit queue.</summary>
     public DateTimeOffset? EpisodeStartedAt { get; init; }
 
+    /// <summary>Why the current episode began (the stale reason before any backoff), to pick rungs that can help.</summary>
+    public StaleReason? EpisodeReason { get; init; }
+
     /// <summary>Failed repairs in the current episode: the next attempt is this plus one.</summary>
     public int FailedAttempts { get; init; }
 
@@ -56,12 +59,13 @@ public sealed record TunnelState
         TunnelBecameHealthy h => this with
         {
             Phase = TunnelPhase.Healthy, PhaseSince = h.At, Reason = h.Reason, StaleReason = null,
-            EpisodeStartedAt = null, FailedAttempts = 0, CurrentRepair = null, BackoffUntil = null, RequestedBy = null,
+            EpisodeStartedAt = null, EpisodeReason = null, FailedAttempts = 0, CurrentRepair = null, BackoffUntil = null, RequestedBy = null,
         },
         TunnelWentStale s => this with
         {
             Phase = TunnelPhase.Stale, PhaseSince = s.At, Reason = s.Detail, StaleReason = s.Reason,
             EpisodeStartedAt = EpisodeStartedAt ?? s.At, CurrentRepair = null, BackoffUntil = null, RequestedBy = s.RequestedBy,
+            EpisodeReason = s.Reason == Tunnels.StaleReason.BackoffElapsed ? EpisodeReason : s.Reason,
         },
         RepairStarted r => this with
         {
@@ -79,7 +83,7 @@ public sealed record TunnelState
             Phase = TunnelPhase.Backoff, PhaseSince = b.At, BackoffUntil = b.Until,
             Reason = $"backoff after {b.FailedAttempts} failed repair(s)",
         },
-        HistoryGap => this,
+        HistoryGap or TunnelRetired => this,
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown tunnel event"),
     };
 

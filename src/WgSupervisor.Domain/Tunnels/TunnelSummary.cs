@@ -22,14 +22,22 @@ public sealed record TunnelSummary(
     int RepairCount,
     RepairInFlight? CurrentRepair,
     RepairSummary? LastRepair,
-    DateTimeOffset? BackoffUntil)
+    DateTimeOffset? BackoffUntil,
+    string? Verdict = null,
+    ProbeSummary? Probe = null,
+    IReadOnlyList<string>? Warnings = null)
 {
     /// <summary>A tunnel whose actor has not reported yet (its history is being read).</summary>
     public static TunnelSummary NotYetObserved(TunnelSettings settings, string node) => new(
         settings.Name, node, settings.Namespace, settings.Interface, settings.PeerPublicKey, settings.Site, TunnelPhase.Unknown, null,
         "starting", null, 0, 0, null, false, null, 0, null, null, null);
 
+    public IReadOnlyList<string> WarningsOrEmpty => Warnings ?? [];
+
     /// <summary>Handshake age at <paramref name="now"/>, or null if the peer never handshook (or was not seen).</summary>
     public double? HandshakeAgeSeconds(DateTimeOffset now) =>
         LatestHandshake is { } handshake ? Math.Max(0, Math.Round((now - handshake).TotalSeconds, 1)) : null;
 }
+
+/// <summary>What the tunnel's probe last said.</summary>
+public sealed record ProbeSummary(string Target, bool? LastSucceeded, int ConsecutiveFailures, DateTimeOffset? LastSuccessAt, string? LastError);

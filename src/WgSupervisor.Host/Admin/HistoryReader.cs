@@ -45,6 +45,7 @@ public sealed class HistoryReader(ActorSystem system)
         RepairFinished => "repair-finished",
         BackoffStarted => "backoff",
         HistoryGap => "history-gap",
+        TunnelRetired => "retired",
         _ => e.GetType().Name,
     };
 }

@@ -2,8 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using WgSupervisor.Domain.Probing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
+using WgSupervisor.WireGuard;
 using WgSupervisor.WireGuard.Parsing;
 
 namespace WgSupervisor.Host.Configuration;
@@ -18,13 +20,17 @@ public static partial class ConfigLoader
     public const string EnvironmentPrefix = "WGSUP_";
     public const string DefaultPath = "config/wgsupervisor.json";
 
-    private static readonly string[] RootKeys = ["NodeName", "Admin", "PollIntervalSeconds", "MaxConcurrentRestarts", "Journal", "Cluster", "Defaults", "Tunnels"];
+    private static readonly string[] RootKeys =
+        ["NodeName", "Admin", "PollIntervalSeconds", "MaxConcurrentRestarts", "Journal", "Cluster", "Discover", "Namespaces", "Defaults", "Tunnels"];
     private static readonly string[] AdminKeys = ["Url"];
     private static readonly string[] JournalKeys = ["Provider", "SqlitePath", "ConnectionString", "SnapshotEvery"];
     private static readonly string[] ClusterKeys = ["Hostname", "Port", "SeedNodes"];
-    private static readonly string[] ThresholdKeys = ["StaleAfterSeconds", "VerifyTimeoutSeconds", "Backoff", "Repair"];
-    private static readonly string[] TunnelKeys = ["Name", "Interface", "PeerPublicKey", "Namespace", "WgQuickConfig", "Site", .. ThresholdKeys];
+    private static readonly string[] ThresholdKeys = ["StaleAfterSeconds", "VerifyTimeoutSeconds", "Backoff", "Repair", "ReceiveStallSeconds"];
+    private static readonly string[] TunnelKeys =
+        ["Name", "Interface", "PeerPublicKey", "Namespace", "WgQuickConfig", "Site", "EndpointHost", "Probe", .. ThresholdKeys];
     private static readonly string[] BackoffKeys = ["BaseSeconds", "Factor", "CapSeconds"];
+    private static readonly string[] ProbeKeys = ["Kind", "Address", "Port", "IntervalSeconds", "TimeoutSeconds", "Failures"];
+    private static readonly string[] RungKeys = ["Rung", "VerifyTimeoutSeconds", "SystemdUnit", "Command", "TimeoutSeconds"];
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex NamePattern();
@@ -68,6 +74,20 @@ public static partial class ConfigLoader
         reader.RejectUnknown(defaults, "Defaults", ThresholdKeys);
         var baseline = ReadThresholds(reader, defaults, "Defaults", Baseline);
 
+        var discover = reader.Boolean(root, "Discover", true);
+        var namespaces = new List<string?> { null };
+        foreach (var entry in root.GetSection("Namespaces").GetChildren())
+        {
+            if (entry.Value is { } ns && NamePattern().IsMatch(ns)) namespaces.Add(ns);
+            else reader.Problem($"Namespaces:{entry.Key}", "not a network namespace name");
+        }
+        var template = new TunnelSettings
+        {
+            Name = "discovered", Interface = "wg0", PeerPublicKey = "", WgQuickConfig = "/etc/wireguard/wg0.conf", Discovered = true,
+            StaleAfter = baseline.StaleAfter, VerifyTimeout = baseline.VerifyTimeout, Backoff = baseline.Backoff,
+            Ladder = baseline.Ladder ?? DefaultLadder, Repair = baseline.Repair, ReceiveStallAfter = baseline.ReceiveStallAfter,
+        };
+
         var tunnels = new List<TunnelSettings>();
         var tunnelSections = root.GetSection("Tunnels").GetChildren().ToList();
         foreach (var section in tunnelSections.OrderBy(s => int.TryParse(s.Key, out var i) ? i : int.MaxValue))
@@ -76,7 +96,12 @@ public static partial class ConfigLoader
         if (tunnels.Count == 0) reader.Warn("Tunnels: no tunnels are configured; the supervisor will watch nothing");
 
         reader.ThrowIfAny();
-        return new SupervisorConfig(nodeName, adminUrl, pollInterval, maxRestarts, journal, cluster, tunnels, reader.Warnings);
+        return new SupervisorConfig(nodeName, adminUrl, pollInterval, maxRestarts, journal, cluster, tunnels, reader.Warnings)
+        {
+            Discover = discover,
+            Namespaces = namespaces.Distinct().ToList(),
+            DiscoveryTemplate = template,
+        };
     }
 
     private static JournalConfig ReadJournal(Reader reader, IConfigurationSection section)
@@ -103,10 +128,14 @@ public static partial class ConfigLoader
         return new ClusterConfig(hostname, port, seeds);
     }
 
-    private sealed record ThresholdSettings(TimeSpan StaleAfter, TimeSpan VerifyTimeout, BackoffPolicy Backoff, IReadOnlyList<RepairRung> Ladder);
+    private sealed record ThresholdSettings(TimeSpan StaleAfter, TimeSpan VerifyTimeout, BackoffPolicy Backoff, IReadOnlyList<RepairRung>? Ladder,
+        RepairOptions Repair, TimeSpan? ReceiveStallAfter);
+
+    /// <summary>Cheapest first. A ladder given in the configuration replaces this one whole.</summary>
+    public static readonly IReadOnlyList<RepairRung> DefaultLadder = [RepairRung.ReresolveEndpoint, RepairRung.ResetPeer, RepairRung.RestartInterface];
 
     private static readonly ThresholdSettings Baseline = new(Thresholds.DefaultStaleAfter, TimeSpan.FromSeconds(20), BackoffPolicy.Default,
-        [RepairRung.RestartInterface]);
+        null, RepairOptions.None, null);
 
     private static ThresholdSettings ReadThresholds(Reader reader, IConfiguration section, string path, ThresholdSettings fallback)
     {
@@ -118,22 +147,83 @@ public static partial class ConfigLoader
         var factor = reader.Number(backoffSection, $"{path}:Backoff:Factor", fallback.Backoff.Factor, minimum: 1);
         var cap = reader.Seconds(backoffSection, $"{path}:Backoff:CapSeconds", fallback.Backoff.Cap.TotalSeconds, minimum: 0.1);
         if (cap < backoffBase) reader.Problem($"{path}:Backoff:CapSeconds", "must not be below Backoff:BaseSeconds");
-        var ladder = ReadLadder(reader, section.GetSection("Repair"), $"{path}:Repair", fallback.Ladder);
-        return new ThresholdSettings(staleAfter, verify, new BackoffPolicy(backoffBase, factor, cap), ladder);
+        var (ladder, repair) = ReadLadder(reader, section.GetSection("Repair"), $"{path}:Repair", fallback);
+        var stall = reader.Text(section, "ReceiveStallSeconds") is null
+            ? fallback.ReceiveStallAfter
+            : reader.Seconds(section, $"{path}:ReceiveStallSeconds", 0, minimum: 1);
+        return new ThresholdSettings(staleAfter, verify, new BackoffPolicy(backoffBase, factor, cap), ladder, repair, stall);
     }
 
-    private static IReadOnlyList<RepairRung> ReadLadder(Reader reader, IConfigurationSection section, string path, IReadOnlyList<RepairRung> fallback)
+    /// <summary>Rungs as names ("reset-peer") or objects ({ "Rung": "command", "Command": [...], "TimeoutSeconds": 30 }).</summary>
+    private static (IReadOnlyList<RepairRung>? Ladder, RepairOptions Repair) ReadLadder(Reader reader, IConfigurationSection section, string path,
+        ThresholdSettings fallback)
     {
-        var entries = section.GetChildren().ToList();
-        if (entries.Count == 0) return fallback;
+        var entries = section.GetChildren().OrderBy(e => int.TryParse(e.Key, out var i) ? i : int.MaxValue).ToList();
+        if (entries.Count == 0) return (fallback.Ladder, fallback.Repair);
         var ladder = new List<RepairRung>();
+        var verifyTimeouts = new Dictionary<RepairRung, TimeSpan>();
+        string? systemdUnit = null;
+        IReadOnlyList<string>? command = null;
+        var commandTimeout = RepairOptions.None.CommandTimeout;
         foreach (var entry in entries)
         {
-            if (entry.Value is { } text && RepairRungs.TryParse(text, out var rung)) ladder.Add(rung);
-            else reader.Problem($"{path}:{entry.Key}", "not a repair rung (restart-interface)");
+            var entryPath = $"{path}:{entry.Key}";
+            var name = entry.Value ?? entry["Rung"];
+            if (entry.Value is null) reader.RejectUnknown(entry, entryPath, RungKeys);
+            if (name is null || !RepairRungs.TryParse(name, out var rung))
+            {
+                reader.Problem(entry.Value is null ? $"{entryPath}:Rung" : entryPath,
+                    "not a repair rung (reresolve-endpoint, reset-peer, restart-interface, command)");
+                continue;
+            }
+            if (ladder.Contains(rung)) reader.Problem(entryPath, $"{rung.ToWireName()} appears twice in the ladder");
+            ladder.Add(rung);
+            if (entry.Value is not null) continue;
+            if (reader.Text(entry, "VerifyTimeoutSeconds") is not null)
+                verifyTimeouts[rung] = reader.Seconds(entry, $"{entryPath}:VerifyTimeoutSeconds", 0, minimum: 1);
+            if (reader.Text(entry, "SystemdUnit") is { } unit)
+            {
+                if (rung != RepairRung.RestartInterface) reader.Problem($"{entryPath}:SystemdUnit", "only restart-interface takes a SystemdUnit");
+                else if (!UnitPattern().IsMatch(unit)) reader.Problem($"{entryPath}:SystemdUnit", "not a systemd unit name");
+                systemdUnit = unit;
+            }
+            var argv = entry.GetSection("Command").GetChildren().OrderBy(c => int.TryParse(c.Key, out var i) ? i : int.MaxValue)
+                .Select(c => c.Value).ToList();
+            if (argv.Count > 0)
+            {
+                if (rung != RepairRung.Command) reader.Problem($"{entryPath}:Command", "only the command rung takes a Command");
+                else if (argv.Any(a => a is null) || !Path.IsPathFullyQualified(argv[0]!))
+                    reader.Problem($"{entryPath}:Command", "a list of strings whose first is the program's absolute path");
+                command = argv.OfType<string>().ToList();
+                commandTimeout = reader.Seconds(entry, $"{entryPath}:TimeoutSeconds", commandTimeout.TotalSeconds, minimum: 1);
+            }
+            if (rung == RepairRung.Command && argv.Count == 0) reader.Problem($"{entryPath}:Command", "the command rung needs a Command (program and arguments)");
         }
-        return ladder;
+        return (ladder, new RepairOptions(null, systemdUnit, command, commandTimeout, verifyTimeouts));
     }
+
+    private static ProbeSettings? ReadProbe(Reader reader, IConfigurationSection section, string path)
+    {
+        if (!section.GetChildren().Any()) return null;
+        reader.RejectUnknown(section, path, ProbeKeys);
+        var kind = reader.Choice(section, $"{path}:Kind", ProbeKind.Icmp);
+        var address = reader.Required(section, $"{path}:Address");
+        if (address is not null && !System.Net.IPAddress.TryParse(address, out _)) reader.Problem($"{path}:Address", "not an IP address");
+        if (kind == ProbeKind.Icmp && address is not null && System.Net.IPAddress.TryParse(address, out var ip) &&
+            ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+            reader.Problem($"{path}:Address", "ICMP probes take an IPv4 address; use Kind tcp for IPv6");
+        int? port = null;
+        if (kind == ProbeKind.Tcp) port = reader.Integer(section, $"{path}:Port", 0, minimum: 1, maximum: 65535);
+        if (kind == ProbeKind.Tcp && reader.Text(section, "Port") is null) reader.Problem($"{path}:Port", "a tcp probe needs a Port");
+        var interval = reader.Seconds(section, $"{path}:IntervalSeconds", ProbeSettings.DefaultInterval.TotalSeconds, minimum: 0.2);
+        var timeout = reader.Seconds(section, $"{path}:TimeoutSeconds", ProbeSettings.DefaultTimeout.TotalSeconds, minimum: 0.05);
+        if (timeout > interval) reader.Problem($"{path}:TimeoutSeconds", "must not exceed IntervalSeconds");
+        var failures = reader.Integer(section, $"{path}:Failures", ProbeSettings.DefaultFailuresBeforeStale, minimum: 1, maximum: 100);
+        return address is null ? null : new ProbeSettings(kind, address, port, interval, timeout, failures);
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9@_.:-]{1,200}$")]
+    private static partial Regex UnitPattern();
 
     private static TunnelSettings? ReadTunnel(Reader reader, IConfigurationSection section, string path, ThresholdSettings baseline)
     {
@@ -159,15 +249,24 @@ public static partial class ConfigLoader
             else if (!File.Exists(wgQuick)) reader.Problem($"{path}:WgQuickConfig", $"{wgQuick} does not exist");
         }
         var thresholds = ReadThresholds(reader, section, path, baseline);
+        var probe = ReadProbe(reader, section.GetSection("Probe"), $"{path}:Probe");
+        var endpointHost = reader.Text(section, "EndpointHost");
+        if (endpointHost is not null && !EndpointPattern().IsMatch(endpointHost))
+            reader.Problem($"{path}:EndpointHost", "use host:port (a name or an address, and the peer's port)");
         if (thresholds.StaleAfter < Thresholds.LowestSafeStaleAfter)
             reader.Warn($"{path}:StaleAfterSeconds: below {Thresholds.LowestSafeStaleAfter.TotalSeconds} s a healthy tunnel between rekeys can look stale");
         if (reader.ProblemCount > before || name is null || iface is null || peer is null || wgQuick is null) return null;
-        return new TunnelSettings
+        var tunnel = new TunnelSettings
         {
             Name = name, Interface = iface, PeerPublicKey = peer, Namespace = ns, WgQuickConfig = wgQuick, Site = site,
-            StaleAfter = thresholds.StaleAfter, VerifyTimeout = thresholds.VerifyTimeout, Backoff = thresholds.Backoff, Ladder = thresholds.Ladder,
+            StaleAfter = thresholds.StaleAfter, VerifyTimeout = thresholds.VerifyTimeout, Backoff = thresholds.Backoff,
+            Repair = thresholds.Repair with { EndpointHost = endpointHost }, Probe = probe, ReceiveStallAfter = thresholds.ReceiveStallAfter,
         };
+        return thresholds.Ladder is null ? tunnel with { Ladder = WireGuardAdapter.ApplicableLadderFor(tunnel with { Ladder = DefaultLadder }) } : tunnel with { Ladder = thresholds.Ladder };
     }
+
+    [GeneratedRegex(@"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):[0-9]{1,5}$")]
+    private static partial Regex EndpointPattern();
 
     private static void CheckUnique(Reader reader, IReadOnlyList<TunnelSettings> tunnels)
     {
@@ -248,6 +347,14 @@ public static partial class ConfigLoader
             }
             if (value < minimum || value > maximum) Problem(path, $"must be between {minimum} and {maximum}");
             return value;
+        }
+
+        public bool Boolean(IConfiguration section, string path, bool fallback)
+        {
+            if (Text(section, Leaf(path)) is not { } text) return fallback;
+            if (bool.TryParse(text, out var value)) return value;
+            Problem(path, $"'{text}' is not true or false");
+            return fallback;
         }
 
         public T Choice<T>(IConfiguration section, string path, T fallback) where T : struct, Enum

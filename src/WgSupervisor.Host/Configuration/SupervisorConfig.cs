@@ -21,7 +21,20 @@ public sealed record SupervisorConfig(
     JournalConfig Journal,
     ClusterConfig Cluster,
     IReadOnlyList<TunnelSettings> Tunnels,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings)
+{
+    /// <summary>Supervise every peer of every local interface in the watched namespaces, not only the configured tunnels.</summary>
+    public bool Discover { get; init; } = true;
+
+    /// <summary>Namespaces watched besides those of configured tunnels (null stands for the host's own).</summary>
+    public IReadOnlyList<string?> Namespaces { get; init; } = [null];
+
+    /// <summary>The settings a discovered tunnel gets (Defaults applied); name, interface and peer are filled in.</summary>
+    public TunnelSettings DiscoveryTemplate { get; init; } = new()
+    {
+        Name = "discovered", Interface = "wg0", PeerPublicKey = "", WgQuickConfig = "/etc/wireguard/wg0.conf", Discovered = true,
+    };
+}
 
 /// <summary>One problem with the configuration: where (key path, or file and line) and what is wrong.</summary>
 public sealed record ConfigProblem(string Where, string Problem)

@@ -25,7 +25,8 @@ public static class AkkaSetup
     /// <summary>Checks that /readyz needs to pass (the journal, the poller); /healthz shows them too.</summary>
     public const string ReadinessTag = "ready";
 
-    public static IServiceCollection AddWgSupervisorAkka(this IServiceCollection services, SupervisorConfig config, IWireGuard wireGuard)
+    public static IServiceCollection AddWgSupervisorAkka(this IServiceCollection services, SupervisorConfig config, IWireGuard wireGuard,
+        IProber prober)
     {
         var journal = JournalOptionsFor(config.Journal);
         services.AddHealthChecks()
@@ -37,7 +38,9 @@ public static class AkkaSetup
             config.Tunnels,
             PermitLimits.Default with { MaxConcurrent = config.MaxConcurrentRestarts },
             config.PollInterval,
-            HistorySettings.Default with { SnapshotEvery = config.Journal.SnapshotEvery });
+            HistorySettings.Default with { SnapshotEvery = config.Journal.SnapshotEvery },
+            config.Discover ? config.DiscoveryTemplate : null,
+            config.Namespaces);
 
         return services.AddAkka(ActorSystemName, builder =>
         {
@@ -53,7 +56,7 @@ public static class AkkaSetup
                 // One writer keeps SQLite free of lock contention (and costs PostgreSQL little at our event rates).
                 .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
                 .WithActorSystemLivenessCheck()
-                .AddFleetActor(fleet, wireGuard)
+                .AddFleetActor(fleet, wireGuard, prober)
                 .AddStartup((system, _) =>
                 {
                     // Without seed nodes this node is a cluster of one: it joins itself.

@@ -13,7 +13,7 @@ public interface IProcessRunner
 {
     /// <summary>Runs a program with an argument list (never a shell string) and a time limit.</summary>
     Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken,
-        string? standardInput = null);
+        string? standardInput = null, IReadOnlyDictionary<string, string>? environment = null);
 }
 
 /// <summary>
@@ -27,7 +27,7 @@ public sealed class ProcessRunner : IProcessRunner
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(2);
 
     public async Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout,
-        CancellationToken cancellationToken, string? standardInput = null)
+        CancellationToken cancellationToken, string? standardInput = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(program)
         {
@@ -39,6 +39,8 @@ public sealed class ProcessRunner : IProcessRunner
         foreach (var argument in arguments) startInfo.ArgumentList.Add(argument);
         // wireguard-go keeps our pipes as its log output when LOG_LEVEL is set; without it, it detaches.
         startInfo.Environment.Remove("LOG_LEVEL");
+        if (environment is not null)
+            foreach (var (key, value) in environment) startInfo.Environment[key] = value;
 
         var clock = Stopwatch.StartNew();
         using var process = new Process { StartInfo = startInfo };

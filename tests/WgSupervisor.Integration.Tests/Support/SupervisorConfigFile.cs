@@ -20,18 +20,20 @@ public sealed class SupervisorConfigFile : IDisposable
 
     /// <summary>A fast-moving configuration for one lab: short thresholds so that a test sees a whole episode in seconds.</summary>
     public static object ForLab(WireGuardLab lab, int port, string journalPath, double staleAfterSeconds = 5, double verifyTimeoutSeconds = 4,
-        int maxConcurrentRestarts = 2) => new
+        int maxConcurrentRestarts = 2, string[]? ladder = null, Func<LabSite, object?>? probe = null) => new
     {
         NodeName = "itest",
         Admin = new { Url = $"http://127.0.0.1:{port}" },
         PollIntervalSeconds = 1,
         MaxConcurrentRestarts = maxConcurrentRestarts,
         Journal = new { Provider = "Sqlite", SqlitePath = journalPath },
+        Discover = false,
         Defaults = new
         {
             StaleAfterSeconds = staleAfterSeconds,
             VerifyTimeoutSeconds = verifyTimeoutSeconds,
             Backoff = new { BaseSeconds = 2, Factor = 2, CapSeconds = 4 },
+            Repair = ladder ?? ["restart-interface"],
         },
         Tunnels = lab.Sites.Select(site => new
         {
@@ -41,6 +43,7 @@ public sealed class SupervisorConfigFile : IDisposable
             Namespace = lab.GatewayNamespace,
             WgQuickConfig = site.GatewayConfPath,
             Site = $"site{site.Index}",
+            Probe = probe?.Invoke(site),
         }).ToArray(),
     };
 

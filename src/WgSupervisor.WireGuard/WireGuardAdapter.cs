@@ -1,0 +1,113 @@
+using System.Net;
+using WgSupervisor.Domain.Observation;
+using WgSupervisor.Domain.Ports;
+using WgSupervisor.Domain.Repair;
+using WgSupervisor.Domain.Tunnels;
+using WgSupervisor.WireGuard.Observation;
+using WgSupervisor.WireGuard.Parsing;
+using WgSupervisor.WireGuard.Processes;
+using WgSupervisor.WireGuard.Repair;
+
+namespace WgSupervisor.WireGuard;
+
+public enum ObservationSource
+{
+    /// <summary>UAPI sockets when no kernel WireGuard can exist (module not loaded), else the dump.</summary>
+    Auto,
+    /// <summary>`wg show all dump` + `ip -o link show`: two processes per namespace per poll, kernel and userspace.</summary>
+    Dump,
+    /// <summary>Userspace UAPI sockets only: no process per poll.</summary>
+    Uapi,
+}
+
+/// <summary>
+/// WireGuard for the rest of WgSupervisor: observation (dump or UAPI, chosen per namespace), the repair
+/// ladder, and the checks of a tunnel's conf. Nothing above this class knows which implementation runs.
+/// </summary>
+public sealed class WireGuardAdapter : IWireGuard
+{
+    private const string KernelModule = "/sys/module/wireguard";
+    private readonly DumpReader _dump;
+    private readonly UapiReader _uapi;
+    private readonly RepairActions _repairs;
+    private readonly TimeProvider _clock;
+    private readonly ObservationSource _source;
+
+    public WireGuardAdapter(IProcessRunner runner, TimeProvider clock, ObservationSource source = ObservationSource.Auto, CommandTimeouts? timeouts = null)
+    {
+        var limits = timeouts ?? CommandTimeouts.Default;
+        _dump = new DumpReader(runner, limits.Read);
+        _uapi = new UapiReader(limits.Read);
+        _repairs = new RepairActions(runner, limits);
+        _clock = clock;
+        _source = source;
+    }
+
+    /// <summary>The source that <see cref="ReadAsync"/> uses on this machine.</summary>
+    public ObservationSource EffectiveSource =>
+        _source != ObservationSource.Auto ? _source : Directory.Exists(KernelModule) ? ObservationSource.Dump : ObservationSource.Uapi;
+
+    public async Task<NamespaceSnapshot> ReadAsync(string? networkNamespace, CancellationToken cancellationToken)
+    {
+        var interfaces = EffectiveSource == ObservationSource.Uapi
+            ? await _uapi.ReadAsync(networkNamespace, cancellationToken)
+            : await _dump.ReadAsync(networkNamespace, cancellationToken);
+        return new NamespaceSnapshot(networkNamespace, _clock.GetUtcNow(), interfaces);
+    }
+
+    public Task<RepairActionResult> RepairAsync(RepairRung rung, TunnelSettings tunnel, CancellationToken cancellationToken) =>
+        _repairs.RunAsync(rung, tunnel, cancellationToken);
+
+    public IReadOnlyList<RepairRung> ApplicableLadder(TunnelSettings tunnel) => ApplicableLadderFor(tunnel);
+
+    /// <summary>Re-resolve needs an endpoint (EndpointHost or the conf's Endpoint); without one it is dropped, if other rungs remain.</summary>
+    public static IReadOnlyList<RepairRung> ApplicableLadderFor(TunnelSettings tunnel)
+    {
+        if (!tunnel.Ladder.Contains(RepairRung.ReresolveEndpoint) || tunnel.Ladder.Count == 1 || RepairActions.EndpointOf(tunnel) is not null)
+            return tunnel.Ladder;
+        return tunnel.Ladder.Where(r => r != RepairRung.ReresolveEndpoint).ToList();
+    }
+
+    public bool IsDeclared(TunnelSettings tunnel) =>
+        WgQuickConf.FindPeer(tunnel.WgQuickConfig, tunnel.PeerPublicKey) is not null;
+
+    public IReadOnlyList<string> Diagnose(TunnelSettings tunnel)
+    {
+        var problems = new List<string>();
+        var peer = File.Exists(tunnel.WgQuickConfig) ? WgQuickConf.FindPeer(tunnel.WgQuickConfig, tunnel.PeerPublicKey) : null;
+        if (!File.Exists(tunnel.WgQuickConfig))
+            problems.Add($"{tunnel.WgQuickConfig} does not exist: reset-peer and restart-interface cannot work");
+        else if (peer is null)
+            problems.Add($"{tunnel.WgQuickConfig} does not declare this peer: reset-peer cannot work");
+        var endpoint = RepairActions.EndpointOf(tunnel);
+        if (tunnel.Ladder.Contains(RepairRung.ReresolveEndpoint) && endpoint is null)
+            problems.Add("no endpoint to re-resolve (the peer has no Endpoint and no EndpointHost is set)");
+        if (endpoint is not null && peer is not null && HostOf(endpoint) is { } host && !IPAddress.TryParse(host, out _))
+            foreach (var server in NameServers(tunnel.Namespace).Where(s => peer.AllowedIps.Any(prefix => Covers(prefix, s))))
+                problems.Add($"the endpoint {host} can only be resolved through this tunnel (name server {server} is inside its allowed IPs): " +
+                             "re-resolving cannot repair it; use an address or a name server outside the tunnel");
+        return problems;
+    }
+
+    private static string? HostOf(string endpoint)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        return colon > 0 ? endpoint[..colon].Trim('[', ']') : null;
+    }
+
+    /// <summary>The name servers the namespace uses: `ip netns exec` puts /etc/netns/NS/resolv.conf over /etc/resolv.conf.</summary>
+    private static IEnumerable<IPAddress> NameServers(string? networkNamespace)
+    {
+        var namespaced = networkNamespace is null ? null : $"/etc/netns/{networkNamespace}/resolv.conf";
+        var path = namespaced is not null && File.Exists(namespaced) ? namespaced : "/etc/resolv.conf";
+        if (!File.Exists(path)) yield break;
+        foreach (var line in File.ReadLines(path))
+        {
+            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts is ["nameserver", var address, ..] && IPAddress.TryParse(address, out var server)) yield return server;
+        }
+    }
+
+    private static bool Covers(string prefix, IPAddress address) =>
+        IPNetwork.TryParse(prefix, out var network) && network.Contains(address);
+}
