@@ -170,6 +170,25 @@ public sealed class WireGuardLab : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The site's underlay address changes (a dynamic IP moved) and its hostname in the gateway namespace's
+    /// hosts file follows. WireGuard alone never notices: it resolved the name once.
+    /// </summary>
+    public async Task<LabSite> MoveSiteAsync(LabSite site)
+    {
+        var moved = site.UnderlayAddress == $"10.250.{site.Index}.2" ? $"10.250.{site.Index}.3" : $"10.250.{site.Index}.2";
+        var veth = $"{RunId}v{site.Index}s";
+        await _commands.RunAsync("ip", "-n", site.Namespace, "addr", "add", $"{moved}/24", "dev", veth);
+        await _commands.RunAsync("ip", "-n", site.Namespace, "addr", "del", $"{site.UnderlayAddress}/24", "dev", veth);
+        var updated = site with { UnderlayAddress = moved };
+        _sites[_sites.IndexOf(site)] = updated;
+        var hostsPath = Path.Combine(_netnsEtc, "hosts");
+        if (File.Exists(hostsPath))
+            await File.WriteAllLinesAsync(hostsPath, File.ReadAllLines(hostsPath)
+                .Select(line => line.EndsWith($" {site.Hostname}", StringComparison.Ordinal) ? $"{moved} {site.Hostname}" : line));
+        return updated;
+    }
+
     /// <summary>Kills the gateway-side wireguard-go of this site by PID; the interface dies with it.</summary>
     public async Task KillGatewayProcessAsync(LabSite site)
     {

@@ -156,8 +156,8 @@ public sealed class FleetActorSpecs : Akka.TestKit.Xunit2.TestKit
         var fleet = StartFleet(3, PermitLimits.Default);
         MakeAllHealthy(fleet);
         var siblingBefore = Tunnel(fleet, "t1");
-        var siblingHistory = Resolve(fleet, "tunnel-t1/history");
-        var failingHistory = Resolve(fleet, "tunnel-t0/history");
+        var siblingHistory = Resolve(fleet, "history-t1");
+        var failingHistory = Resolve(fleet, "history-t0");
         var handshake = VirtualNow;
         Clock.Advance(TimeSpan.FromSeconds(10));
 
@@ -166,19 +166,18 @@ public sealed class FleetActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         // The new incarnation has not seen an observation yet; the old one had.
         var restarted = AwaitTunnel(fleet, "t0", s => s.ObservedAt is null);
-        Assert.NotEqual(failingHistory, Resolve(fleet, "tunnel-t0/history"));
-        Assert.Equal(siblingHistory, Resolve(fleet, "tunnel-t1/history"));
+        // The history child outlives the restart: it keeps unwritten events and hands the new incarnation its state.
+        Assert.Equal(failingHistory, Resolve(fleet, "history-t0"));
+        Assert.Equal(siblingHistory, Resolve(fleet, "history-t1"));
         var siblingAfter = Tunnel(fleet, "t1");
         Assert.Equal((TunnelPhase.Healthy, siblingBefore.PhaseSince), (siblingAfter.Phase, siblingAfter.PhaseSince));
         // The old incarnation's permit ended with it (TunnelIncarnated); at most the new one's own is held.
         Assert.InRange(Status(fleet).PermitsInUse, 0, 1);
 
-        // Whether the crash came before or after the repair was journaled, the tunnel is repaired in the end.
-        if (restarted.Phase == TunnelPhase.Backoff)
-        {
-            Assert.Equal(RepairOutcome.Interrupted, restarted.LastRepair!.Outcome);
-            Clock.AdvanceTo(restarted.BackoffUntil!.Value);
-        }
+        // The new incarnation resumes from everything the old one recorded: the repair it started was interrupted.
+        Assert.Equal(TunnelPhase.Backoff, restarted.Phase);
+        Assert.Equal(RepairOutcome.Interrupted, restarted.LastRepair!.Outcome);
+        Clock.AdvanceTo(restarted.BackoffUntil!.Value);
         var retry = _calls.ExpectMsg<RepairCall>(Wait);
         Assert.Equal("t0", retry.Tunnel);
         retry.Succeed();

@@ -87,7 +87,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         var stale = ExpectPhase(TunnelPhase.Stale);
         Assert.Equal("interface wg0 is missing", stale.Reason);
         Assert.False(stale.InterfacePresent);
-        Assert.Equal(StaleReason.InterfaceMissing, ReadJournal().StaleReason);
+        AwaitJournaled(s => s.StaleReason == StaleReason.InterfaceMissing);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         var stale = ExpectPhase(TunnelPhase.Stale);
         Assert.Equal("peer is missing from interface wg0", stale.Reason);
         Assert.True(stale.InterfacePresent);
-        Assert.Equal(StaleReason.PeerMissing, ReadJournal().StaleReason);
+        AwaitJournaled(s => s.StaleReason == StaleReason.PeerMissing);
     }
 
     [Theory]
@@ -152,7 +152,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(VirtualNow, request.StaleSince);
         var stale = ExpectPhase(TunnelPhase.Stale);
         Assert.Equal("no handshake within 181 s", stale.Reason);
-        Assert.Equal(StaleReason.NeverHandshaken, ReadJournal().StaleReason);
+        AwaitJournaled(s => s.StaleReason == StaleReason.NeverHandshaken);
     }
 
     // ---- Stale ---------------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Observe(tunnel, HandshakeAged(StaleAfter + TimeSpan.FromSeconds(20)));
 
         var request = ExpectPermitRequest();
-        Assert.Equal(new PermitRequest(Name, "-/wg0", "site-a", interfaceWide, VirtualNow, VirtualNow), request);
+        Assert.Equal(new PermitRequest(Name, "-/wg0", "site-a", interfaceWide, VirtualNow, VirtualNow, request.RequestId), request);
     }
 
     [Fact]
@@ -400,7 +400,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(VirtualNow, again.RequestedAt);
         var stale = ExpectPhase(TunnelPhase.Stale);
         Assert.Equal("backoff elapsed after 1 failed repair(s); next rung restart-interface", stale.Reason);
-        Assert.Equal(StaleReason.BackoffElapsed, ReadJournal().StaleReason);
+        AwaitJournaled(s => s is { Phase: TunnelPhase.Stale, StaleReason: StaleReason.BackoffElapsed, FailedAttempts: 1 });
     }
 
     [Fact]
@@ -421,7 +421,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Clock.Advance(BackoffBase);
         var afterDeadline = SettleUnlessStale(tunnel);
         AssertNoPermitTraffic(afterDeadline);
-        Assert.Equal(0, ReadJournal().FailedAttempts);
+        AwaitJournaled(s => s is { Phase: TunnelPhase.Healthy, FailedAttempts: 0, BackoffUntil: null });
     }
 
     [Fact]
@@ -754,28 +754,29 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
                 recovered.BackoffUntil));
     }
 
-    // ---- Known defects (see the report) ---------------------------------------------------------------
+    // ---- Regressions of fixed defects ----------------------------------------------------------------
 
     /// <summary>
     /// The fleet handles a tunnel's request, withdrawal and new request in order: it grants permit 1 to the first
     /// request (the withdrawal is still on its way), frees permit 1 on the withdrawal, and grants permit 2 to the new
     /// request. Both grants reach the tunnel after it asked again. The tunnel must run its repair under permit 2, the
-    /// one the fleet counts; today it runs under permit 1 and hands permit 2 back at once, so the fleet believes no
-    /// repair is running and grants the slot to another tunnel.
+    /// one the fleet counts. (It once ran under permit 1 and handed permit 2 back, so the fleet believed no repair
+    /// was running and granted the slot to another tunnel; grants now echo the request's number.)
     /// </summary>
     [Fact]
     public void A_grant_that_crossed_a_withdrawal_does_not_replace_the_permit_of_the_next_request()
     {
         var (tunnel, _) = Start();
         Observe(tunnel, InterfaceMissing());
-        ExpectPermitRequest();
+        var first = ExpectPermitRequest();
         Observe(tunnel, HandshakeAt(VirtualNow));
         _fleet.Expect<FleetProtocol.WithdrawPermitRequest>();
         Observe(tunnel, InterfaceMissing());
-        ExpectPermitRequest();
+        var second = ExpectPermitRequest();
+        Assert.NotEqual(first.RequestId, second.RequestId);
 
-        tunnel.Tell(new PermitGranted(1));
-        tunnel.Tell(new PermitGranted(2));
+        tunnel.Tell(new PermitGranted(1, first.RequestId));
+        tunnel.Tell(new PermitGranted(2, second.RequestId));
         var call = _calls.ExpectMsg<RepairCall>(Wait);
         var duringRepair = SettleUnlessStale(tunnel);
 
@@ -842,14 +843,22 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
     private TunnelSummary ExpectPhase(TunnelPhase phase) => ExpectSummary(s => s.Phase == phase, $"phase {phase}");
 
-    private PermitRequest ExpectPermitRequest() => _fleet.Expect<FleetProtocol.RequestPermit>(hint: "permit request").Request;
+    private long _lastRequestId;
+
+    /// <summary>Reads the next permit request and remembers its number, which a grant must echo.</summary>
+    private PermitRequest ExpectPermitRequest()
+    {
+        var request = _fleet.Expect<FleetProtocol.RequestPermit>(hint: "permit request").Request;
+        _lastRequestId = request.RequestId;
+        return request;
+    }
 
     private void ExpectRelease(long permitId) =>
         _fleet.Expect<FleetProtocol.ReleasePermit>(r => r.Tunnel == Name && r.PermitId == permitId, hint: $"release of permit {permitId}");
 
     private RepairCall Grant(IActorRef tunnel, long permitId)
     {
-        tunnel.Tell(new PermitGranted(permitId));
+        tunnel.Tell(new PermitGranted(permitId, _lastRequestId));
         return _calls.ExpectMsg<RepairCall>(Wait);
     }
 

@@ -107,7 +107,11 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     {
         var warnings = _wireGuard.Diagnose(tunnel);
         foreach (var warning in warnings) _log.Warning("Tunnel {Tunnel}: {Warning}", tunnel.Name, warning);
-        var props = TunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, _unitRandom, _settings.History, _prober, warnings);
+        var historyName = "history-" + Uri.EscapeDataString(tunnel.Name);
+        var history = Context.Child(historyName) is { } existing && !existing.IsNobody()
+            ? existing
+            : Context.ActorOf(TunnelHistory.Props(TunnelActor.PersistenceIdFor(_settings.Node, tunnel.Name), _settings.History), historyName);
+        var props = TunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, _unitRandom, _settings.History, _prober, warnings, history);
         var child = Context.Watch(Context.ActorOf(props, ActorNameOf(tunnel.Name)));
         _tunnels[tunnel.Name] = child;
         _tunnelSettings[tunnel.Name] = tunnel;
@@ -213,7 +217,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         {
             if (_tunnels.TryGetValue(permit.Request.Tunnel, out var tunnel))
             {
-                tunnel.Tell(new TunnelProtocol.PermitGranted(permit.Id));
+                tunnel.Tell(new TunnelProtocol.PermitGranted(permit.Id, permit.Request.RequestId));
             }
             else
             {
@@ -233,6 +237,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
 
     private void OnTunnelTerminated(Terminated terminated)
     {
+        // Histories are not watched; only a tunnel actor that stopped for good lands here.
         var name = _tunnels.FirstOrDefault(t => t.Value.Equals(terminated.ActorRef)).Key;
         if (name is null) return;
         _tunnels.Remove(name);

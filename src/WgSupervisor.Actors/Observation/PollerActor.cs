@@ -77,7 +77,10 @@ public sealed class PollerActor : ReceiveActor, IWithTimers
         _polling = true;
         var scheduler = Context.System.Scheduler;
         var reads = _namespaces.Select(ns => ReadOneAsync(ns, scheduler));
-        Task.WhenAll(reads).PipeTo(Self, success: results => new PollCompleted(results));
+        var namespaces = _namespaces;
+        Task.WhenAll(reads).PipeTo(Self, success: results => new PollCompleted(results),
+            failure: error => new PollCompleted(namespaces.Select(ns => (object)new FleetProtocol.NamespaceUnreadable(ns, scheduler.Now,
+                $"poll failed: {error.GetBaseException().Message}")).ToList()));
     }
 
     private async Task<object> ReadOneAsync(string? networkNamespace, IScheduler scheduler)
@@ -86,7 +89,7 @@ public sealed class PollerActor : ReceiveActor, IWithTimers
         {
             return new FleetProtocol.NamespaceObserved(await _wireGuard.ReadAsync(networkNamespace, _stopping.Token));
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!_stopping.IsCancellationRequested)
         {
             var message = e is WireGuardUnavailableException ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
             _log.Warning("Poll of {Namespace} failed: {Error}", networkNamespace ?? "host namespace", message);

@@ -143,10 +143,14 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
     private static DateTimeOffset Time(JsonObject json, string name) => Field(json, name).GetValue<DateTimeOffset>();
     private static DateTimeOffset? OptionalTime(JsonObject json, string name) => json[name]?.GetValue<DateTimeOffset>();
 
-    private static T Enum<T>(JsonObject json, string name) where T : struct, System.Enum =>
-        System.Enum.TryParse<T>(Text(json, name), ignoreCase: false, out var value)
-            ? value
+    /// <summary>By name only: a number would silently mean whatever member has that position today.</summary>
+    private static T Enum<T>(JsonObject json, string name) where T : struct, System.Enum
+    {
+        var text = Text(json, name);
+        return System.Enum.GetNames<T>().Contains(text, StringComparer.Ordinal)
+            ? System.Enum.Parse<T>(text)
             : throw new SerializationException($"field '{name}' has an unknown value for {typeof(T).Name}");
+    }
 
     private static RepairRung Rung(JsonObject json, string name) =>
         RepairRungs.TryParse(Text(json, name), out var rung) ? rung : throw new SerializationException($"field '{name}' names no rung");

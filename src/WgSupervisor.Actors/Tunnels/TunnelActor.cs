@@ -36,6 +36,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private readonly IReadOnlyList<string> _warnings;
     private readonly Func<double> _unitRandom;
     private readonly HistorySettings _historySettings;
+    private readonly IActorRef? _externalHistory;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stopping = new();
 
@@ -49,13 +50,16 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private DateTimeOffset? _neverHandshakenSince;
     private DateTimeOffset? _handshakeBeforeRepair;
     private long? _permitId;
-    private long _repairToken;
+    // Start from a random number: a late reply to an earlier incarnation must not match this one's.
+    private long _requestId = Random.Shared.NextInt64(1, long.MaxValue / 2);
+    private long _repairToken = Random.Shared.NextInt64(1, long.MaxValue / 2);
     private bool _verifying;
     private TunnelSummary? _lastPublished;
 
     public TunnelActor(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom,
-        HistorySettings historySettings, IReadOnlyList<string> warnings)
+        HistorySettings historySettings, IReadOnlyList<string> warnings, IActorRef? history)
     {
+        _externalHistory = history;
         _settings = settings;
         _node = node;
         _fleet = fleet;
@@ -72,10 +76,12 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     /// <param name="prober">Sends the tunnel's probes; required when <see cref="TunnelSettings.Probe"/> is set.</param>
     /// <param name="warnings">Problems found in the tunnel's set-up, shown to the operator.</param>
+    /// <param name="history">The tunnel's <see cref="TunnelHistory"/>, run by the fleet so that it outlives a restart of
+    /// this actor; null: this actor runs its own as a child (fine where nothing restarts it).</param>
     public static Props Props(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, Func<double>? unitRandom = null,
-        HistorySettings? historySettings = null, IProber? prober = null, IReadOnlyList<string>? warnings = null) =>
+        HistorySettings? historySettings = null, IProber? prober = null, IReadOnlyList<string>? warnings = null, IActorRef? history = null) =>
         Akka.Actor.Props.Create(() => new TunnelActor(settings, node, fleet, wireGuard, prober, unitRandom ?? Random.Shared.NextDouble,
-            historySettings ?? HistorySettings.Default, warnings ?? Array.Empty<string>()));
+            historySettings ?? HistorySettings.Default, warnings ?? Array.Empty<string>(), history));
 
     public static string PersistenceIdFor(string node, string tunnel) => $"tunnel:{node}:{tunnel}";
 
@@ -84,7 +90,8 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     protected override void PreStart()
     {
         _fleet.Tell(new FleetProtocol.TunnelIncarnated(_settings.Name));
-        _history = Context.ActorOf(TunnelHistory.Props(PersistenceIdFor(_node, _settings.Name), _historySettings), "history");
+        _history = _externalHistory ?? Context.ActorOf(TunnelHistory.Props(PersistenceIdFor(_node, _settings.Name), _historySettings), "history");
+        _history.Tell(TunnelHistory.Attach.Instance);
         if (_settings.Probe is { } probe && _prober is not null) Timers.StartPeriodicTimer(ProbeTimer, ProbeDue.Instance, probe.Interval);
     }
 
@@ -125,7 +132,8 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     {
         Receive<Observed>(o => Transition(TunnelRules.OnVerdict(_state, Judge(o.Observation), Now)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
-        Receive<PermitGranted>(p =>
+        // Only the grant of the current request counts; one for a withdrawn request goes back (below, in CommonHandlers).
+        Receive<PermitGranted>(p => p.RequestId == _requestId, p =>
         {
             _permitId = p.PermitId;
             Transition([TunnelRules.OnPermitGranted(_state, _settings, Now)]);
@@ -212,9 +220,15 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     /// <summary>Retired: waits until the history has written the retirement (or a limit passes), then stops.</summary>
     private void Retiring()
     {
-        Receive<TunnelHistory.HistoryBacklog>(b => b.PendingEvents == 0, _ => Context.Stop(Self));
-        Receive<RetireTimedOut>(_ => Context.Stop(Self));
+        Receive<TunnelHistory.HistoryBacklog>(b => b.PendingEvents == 0, _ => StopWithHistory());
+        Receive<RetireTimedOut>(_ => StopWithHistory());
         ReceiveAny(_ => { });
+    }
+
+    private void StopWithHistory()
+    {
+        if (_externalHistory is not null) _externalHistory.Tell(PoisonPill.Instance);
+        Context.Stop(Self);
     }
 
     // ---- Transitions --------------------------------------------------------------------------------
@@ -359,7 +373,8 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         _settings.Site,
         TunnelRules.NextRung(_state, _settings).IsInterfaceWide(),
         _state.EpisodeStartedAt ?? Now,
-        Now);
+        Now,
+        ++_requestId);
 
     // ---- Observation --------------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ namespace WgSupervisor.Actors.Tunnels;
 /// outbox until the journal has written them; when the journal is down, its writer is restarted with
 /// backoff and the outbox is written once it is back. A full outbox drops its oldest events and records
 /// the gap explicitly. The journal's sequence numbers tell after a restart which events are already in.
+/// The fleet runs it beside (not under) its tunnel actor, so that a tunnel actor that crashes and restarts
+/// loses neither unwritten events nor the state it resumes from: it attaches again and is told the state.
 /// </summary>
 public sealed class TunnelHistory : ReceiveActor, IWithTimers
 {
@@ -19,6 +21,11 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
     public sealed record HistoryUnavailable(string Reason);
     /// <summary>To the parent on every change of the backlog.</summary>
     public sealed record HistoryBacklog(int PendingEvents, string? Problem);
+    /// <summary>From the tunnel actor (each incarnation): I am your owner; tell me the state once it is known.</summary>
+    public sealed record Attach
+    {
+        public static readonly Attach Instance = new();
+    }
 
     private sealed record RestartWriter
     {
@@ -33,12 +40,15 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
     private readonly Func<DateTimeOffset> _now;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly LinkedList<ITunnelEvent> _outbox = new();
+    private IActorRef? _owner;
     private IActorRef? _writer;
     private bool _writerReady;
     private bool _recoveredOnce;
     private int _inFlight;
     private long _confirmedSequenceNr = -1;
     private int _failures;
+    // The tunnel's state as of the last recorded event: what a restarted parent resumes from.
+    private TunnelState _state = TunnelState.Initial;
     private long _droppedEvents;
     private DateTimeOffset? _droppedSince;
     private string? _problem;
@@ -49,7 +59,19 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
         _settings = settings;
         _now = () => Context.System.Scheduler.Now;
 
-        Receive<Record>(r => { Enqueue(r.Event); Flush(); });
+        Receive<Record>(r =>
+        {
+            _state = _state.Apply(r.Event);
+            Enqueue(r.Event);
+            Flush();
+        });
+        Receive<Attach>(_ =>
+        {
+            _owner = Sender;
+            if (_recoveredOnce) _owner.Tell(new HistoryRecovered(_state));
+            else if (_failures > 0) _owner.Tell(new HistoryUnavailable("the journal could not be read at start"));
+            ReportBacklog();
+        });
         Receive<TunnelJournal.Recovered>(OnRecovered);
         Receive<TunnelJournal.Written>(w => { Confirm(w.LastSequenceNr); Flush(); });
         Receive<Terminated>(t => t.ActorRef.Equals(_writer), _ => OnWriterLost());
@@ -74,7 +96,8 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
         if (!_recoveredOnce)
         {
             _recoveredOnce = true;
-            Context.Parent.Tell(new HistoryRecovered(recovered.State));
+            _state = recovered.State.ApplyAll(_outbox);
+            _owner?.Tell(new HistoryRecovered(_state));
         }
         else if (_failures > 0)
         {
@@ -139,7 +162,7 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
         _failures++;
         _problem = $"journal unavailable ({_failures} failure(s) in a row)";
         if (!_recoveredOnce && _failures == 1)
-            Context.Parent.Tell(new HistoryUnavailable("the journal could not be read at start"));
+            _owner?.Tell(new HistoryUnavailable("the journal could not be read at start"));
         var delay = TimeSpan.FromTicks(Math.Min(LastRetry.Ticks, FirstRetry.Ticks << Math.Min(_failures - 1, 5)));
         _log.Warning("Journal writer of {PersistenceId} stopped; {Pending} event(s) wait; retrying in {Delay}",
             _persistenceId, _outbox.Count, delay);
@@ -147,7 +170,7 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
         ReportBacklog();
     }
 
-    private void ReportBacklog() => Context.Parent.Tell(new HistoryBacklog(_outbox.Count + (int)_droppedEvents, _problem));
+    private void ReportBacklog() => _owner?.Tell(new HistoryBacklog(_outbox.Count + (int)_droppedEvents, _problem));
 }
 
 /// <param name="SnapshotEvery">Save the tunnel's state every N events, so that recovery reads little.</param>

@@ -8,7 +8,8 @@ namespace WgSupervisor.Actors.Tunnels;
 public static class TunnelProtocol
 {
     public sealed record Observed(TunnelObservation Observation);
-    public sealed record PermitGranted(long PermitId);
+    /// <param name="RequestId">The number of the request this grant answers.</param>
+    public sealed record PermitGranted(long PermitId, long RequestId = 0);
     public sealed record RestartRequested(string RequestedBy);
     public sealed record RestartAccepted(string Tunnel, string Detail);
     public sealed record RestartRejected(string Tunnel, string Reason);

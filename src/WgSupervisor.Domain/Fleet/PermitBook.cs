@@ -2,10 +2,11 @@ namespace WgSupervisor.Domain.Fleet;
 
 /// <summary>
 /// A request for a repair permit. <paramref name="InterfaceWide"/>: the repair disturbs every peer of the
-/// interface (restart), so it excludes any other repair on that interface.
+/// interface (restart), so it excludes any other repair on that interface. <paramref name="RequestId"/> is
+/// the requester's own number, echoed in the grant, so that a grant meant for a withdrawn request is told apart.
 /// </summary>
 public sealed record PermitRequest(string Tunnel, string InterfaceKey, string? Site, bool InterfaceWide, DateTimeOffset StaleSince,
-    DateTimeOffset RequestedAt);
+    DateTimeOffset RequestedAt, long RequestId = 0);
 
 public sealed record Permit(long Id, PermitRequest Request, DateTimeOffset GrantedAt, DateTimeOffset LeaseUntil);
 

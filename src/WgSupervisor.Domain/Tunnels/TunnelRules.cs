@@ -50,12 +50,18 @@ public static class TunnelRules
     {
         if (outcome == RepairOutcome.Succeeded) throw new ArgumentException("a failure needs a failing outcome", nameof(outcome));
         var repair = Require(state);
+        var finished = new RepairFinished(now, repair.Rung, outcome, now - repair.StartedAt, detail);
         var failed = state.FailedAttempts + 1;
-        return
-        [
-            new RepairFinished(now, repair.Rung, outcome, now - repair.StartedAt, detail),
-            new BackoffStarted(now, now + settings.Backoff.Delay(failed, unitRandom), failed),
-        ];
+        return [finished, new BackoffStarted(now, now + BackoffDelay(state.Apply(finished), settings, repair.Rung, unitRandom), failed)];
+    }
+
+    /// <summary>Short when the next attempt climbs to a rung not yet tried; exponential on the rung where the ladder tops out.</summary>
+    private static TimeSpan BackoffDelay(TunnelState afterFailure, TunnelSettings settings, RepairRung failedRung, double unitRandom)
+    {
+        var failedIndex = settings.Ladder.ToList().IndexOf(failedRung);
+        if (settings.Ladder.ToList().IndexOf(NextRung(afterFailure, settings)) > failedIndex) return settings.Backoff.EscalationDelay;
+        var failuresOnThisRung = Math.Max(1, afterFailure.FailedAttempts - Math.Max(0, failedIndex));
+        return settings.Backoff.Delay(failuresOnThisRung, unitRandom);
     }
 
     /// <summary>Recovered in Restarting with no repair open: the crash fell between a failure and its backoff.</summary>

@@ -47,8 +47,16 @@ public sealed record TunnelSettings
 
     public TunnelKey Key => new(Namespace, Interface, PeerPublicKey);
 
-    /// <summary>The verify timeout of a rung: its own if configured, else the tunnel's.</summary>
-    public TimeSpan VerifyTimeoutFor(RepairRung rung) => Repair.VerifyTimeouts.GetValueOrDefault(rung, VerifyTimeout);
+    /// <summary>
+    /// The verify timeout of a rung: its own if configured; else a peer-level rung, which needs one round trip
+    /// to show its effect, gets at most <see cref="PeerRungVerifyTimeout"/>, and the others the tunnel's.
+    /// </summary>
+    public TimeSpan VerifyTimeoutFor(RepairRung rung) =>
+        Repair.VerifyTimeouts.TryGetValue(rung, out var configured) ? configured
+        : rung.IsInterfaceWide() ? VerifyTimeout
+        : VerifyTimeout < PeerRungVerifyTimeout ? VerifyTimeout : PeerRungVerifyTimeout;
+
+    public static readonly TimeSpan PeerRungVerifyTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>The rung for the n-th attempt of an episode (n from 1); the top rung repeats.</summary>
     public RepairRung RungForAttempt(int attempt) => Ladder[Math.Clamp(attempt - 1, 0, Ladder.Count - 1)];

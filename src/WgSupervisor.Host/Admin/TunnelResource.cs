@@ -25,7 +25,10 @@ public sealed record TunnelResource(
     RepairResource? CurrentRepair,
     RepairResource? LastRepair,
     DateTimeOffset? BackoffUntil,
-    double? BackoffRemainingSeconds)
+    double? BackoffRemainingSeconds,
+    string? Verdict,
+    ProbeSummary? Probe,
+    IReadOnlyList<string> Warnings)
 {
     public static TunnelResource From(TunnelSummary s, DateTimeOffset now) => new(
         s.Name, s.Node, s.Namespace, s.Interface, s.PeerPublicKey, s.Site, StateName(s.Phase), s.Reason, s.PhaseSince,
@@ -33,7 +36,8 @@ public sealed record TunnelResource(
         s.CurrentRepair is { } c ? new RepairResource(c.Rung.ToWireName(), null, c.StartedAt, null, null) : null,
         s.LastRepair is { } l ? new RepairResource(l.Rung.ToWireName(), OutcomeName(l.Outcome), l.At, l.Duration.TotalSeconds, l.Detail) : null,
         s.BackoffUntil,
-        s.BackoffUntil is { } until && s.Phase == TunnelPhase.Backoff ? Math.Max(0, Math.Round((until - now).TotalSeconds, 1)) : null);
+        s.BackoffUntil is { } until && s.Phase == TunnelPhase.Backoff ? Math.Max(0, Math.Round((until - now).TotalSeconds, 1)) : null,
+        s.Verdict, s.Probe, s.WarningsOrEmpty);
 
     public static string StateName(TunnelPhase phase) => phase.ToString().ToLowerInvariant();
 

@@ -28,7 +28,7 @@ public static partial class ConfigLoader
     private static readonly string[] ThresholdKeys = ["StaleAfterSeconds", "VerifyTimeoutSeconds", "Backoff", "Repair", "ReceiveStallSeconds"];
     private static readonly string[] TunnelKeys =
         ["Name", "Interface", "PeerPublicKey", "Namespace", "WgQuickConfig", "Site", "EndpointHost", "Probe", .. ThresholdKeys];
-    private static readonly string[] BackoffKeys = ["BaseSeconds", "Factor", "CapSeconds"];
+    private static readonly string[] BackoffKeys = ["BaseSeconds", "Factor", "CapSeconds", "EscalateSeconds"];
     private static readonly string[] ProbeKeys = ["Kind", "Address", "Port", "IntervalSeconds", "TimeoutSeconds", "Failures"];
     private static readonly string[] RungKeys = ["Rung", "VerifyTimeoutSeconds", "SystemdUnit", "Command", "TimeoutSeconds"];
 
@@ -50,7 +50,17 @@ public static partial class ConfigLoader
         if (environment is null) builder.AddEnvironmentVariables(EnvironmentPrefix);
         else builder.AddInMemoryCollection(environment.Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.Ordinal))
             .Select(e => KeyValuePair.Create(e.Key[EnvironmentPrefix.Length..].Replace("__", ":"), e.Value)));
-        return Read(builder.Build());
+        IConfigurationRoot root;
+        try
+        {
+            root = builder.Build();
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException)
+        {
+            // E.g. a key given twice (keys are case-insensitive): the provider names it in its message.
+            throw new ConfigException([new ConfigProblem(path, (e.InnerException ?? e).Message)]);
+        }
+        return Read(root);
     }
 
     public static SupervisorConfig Read(IConfiguration root)
@@ -90,6 +100,10 @@ public static partial class ConfigLoader
 
         var tunnels = new List<TunnelSettings>();
         var tunnelSections = root.GetSection("Tunnels").GetChildren().ToList();
+        // Names are checked across every entry, valid or not, so that one mistake does not hide another.
+        foreach (var group in tunnelSections.Where(t => t["Name"] is { Length: > 0 }).GroupBy(t => t["Name"]!, StringComparer.Ordinal)
+                     .Where(g => g.Count() > 1))
+            reader.Problem($"Tunnels:{group.Last().Key}:Name", $"the name '{group.Key}' is used by {group.Count()} tunnels; names must be unique");
         foreach (var section in tunnelSections.OrderBy(s => int.TryParse(s.Key, out var i) ? i : int.MaxValue))
             if (ReadTunnel(reader, section, $"Tunnels:{section.Key}", baseline) is { } tunnel) tunnels.Add(tunnel);
         CheckUnique(reader, tunnels);
@@ -147,11 +161,12 @@ public static partial class ConfigLoader
         var factor = reader.Number(backoffSection, $"{path}:Backoff:Factor", fallback.Backoff.Factor, minimum: 1);
         var cap = reader.Seconds(backoffSection, $"{path}:Backoff:CapSeconds", fallback.Backoff.Cap.TotalSeconds, minimum: 0.1);
         if (cap < backoffBase) reader.Problem($"{path}:Backoff:CapSeconds", "must not be below Backoff:BaseSeconds");
+        var escalate = reader.Seconds(backoffSection, $"{path}:Backoff:EscalateSeconds", fallback.Backoff.Escalation.TotalSeconds, minimum: 0);
         var (ladder, repair) = ReadLadder(reader, section.GetSection("Repair"), $"{path}:Repair", fallback);
         var stall = reader.Text(section, "ReceiveStallSeconds") is null
             ? fallback.ReceiveStallAfter
             : reader.Seconds(section, $"{path}:ReceiveStallSeconds", 0, minimum: 1);
-        return new ThresholdSettings(staleAfter, verify, new BackoffPolicy(backoffBase, factor, cap), ladder, repair, stall);
+        return new ThresholdSettings(staleAfter, verify, new BackoffPolicy(backoffBase, factor, cap) { Escalation = escalate }, ladder, repair, stall);
     }
 
     /// <summary>Rungs as names ("reset-peer") or objects ({ "Rung": "command", "Command": [...], "TimeoutSeconds": 30 }).</summary>
@@ -270,8 +285,6 @@ public static partial class ConfigLoader
 
     private static void CheckUnique(Reader reader, IReadOnlyList<TunnelSettings> tunnels)
     {
-        foreach (var group in tunnels.GroupBy(t => t.Name, StringComparer.Ordinal).Where(g => g.Count() > 1))
-            reader.Problem("Tunnels", $"the name '{group.Key}' is used by {group.Count()} tunnels; names must be unique");
         foreach (var group in tunnels.GroupBy(t => t.Key).Where(g => g.Count() > 1))
             reader.Problem("Tunnels", $"tunnels {string.Join(", ", group.Select(t => t.Name))} are the same peer of the same interface");
     }
@@ -281,8 +294,11 @@ public static partial class ConfigLoader
     {
         try
         {
-            using var _ = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
-            return null;
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path),
+                new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? null
+                : new ConfigProblem(path, $"the configuration must be a JSON object, not {document.RootElement.ValueKind}");
         }
         catch (JsonException e)
         {
@@ -334,8 +350,16 @@ public static partial class ConfigLoader
             return value;
         }
 
-        public TimeSpan Seconds(IConfiguration section, string path, double fallback, double minimum) =>
-            TimeSpan.FromSeconds(Number(section, path, fallback, minimum));
+        /// <summary>Longest duration any setting may have: a year is already absurd, beyond it TimeSpan overflows.</summary>
+        private const double MaxSeconds = 365 * 24 * 3600;
+
+        public TimeSpan Seconds(IConfiguration section, string path, double fallback, double minimum)
+        {
+            var seconds = Number(section, path, fallback, minimum);
+            if (seconds <= MaxSeconds) return TimeSpan.FromSeconds(Math.Max(seconds, 0));
+            Problem(path, $"must be at most {MaxSeconds.ToString(CultureInfo.InvariantCulture)} seconds");
+            return TimeSpan.FromSeconds(fallback);
+        }
 
         public int Integer(IConfiguration section, string path, int fallback, int minimum, int maximum = int.MaxValue)
         {

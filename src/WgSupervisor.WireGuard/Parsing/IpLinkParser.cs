@@ -20,7 +20,10 @@ public static class IpLinkParser
                 throw new Domain.Observation.WireGuardParseException("ip -o link show", lineNumber, "not an interface line");
             var name = parts[1].Trim();
             var at = name.IndexOf('@');
-            names.Add(at > 0 ? name[..at] : name);
+            if (at >= 0) name = name[..at];
+            if (name.Length is 0 or > 15 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c == '/'))
+                throw new Domain.Observation.WireGuardParseException("ip -o link show", lineNumber, "not an interface name");
+            names.Add(name);
         }
         return names;
     }

@@ -25,6 +25,7 @@ public static class UapiParser
             lineNumber++;
             var line = rawLine.TrimEnd('\r');
             if (line.Length == 0) continue;
+            if (line.Any(char.IsControl)) throw Error(lineNumber, "control character in the line");
             if (errno is not null) throw Error(lineNumber, "data after errno=");
             var separator = line.IndexOf('=');
             if (separator <= 0) throw Error(lineNumber, "not a key=value line");

@@ -25,6 +25,8 @@ public static class WgDumpParser
             lineNumber++;
             var line = rawLine.TrimEnd('\r');
             if (line.Length == 0) continue;
+            // .NET's number parsing skips trailing NULs: a control character anywhere but as separator is malformed input.
+            if (line.Any(c => char.IsControl(c) && c != '\t')) throw Error(lineNumber, "control character in the line");
             var fields = line.Split('\t');
             var name = ParseInterfaceName(fields[0], lineNumber);
             switch (fields.Length)

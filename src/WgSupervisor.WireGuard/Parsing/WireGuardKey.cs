@@ -5,7 +5,7 @@ namespace WgSupervisor.WireGuard.Parsing;
 /// <summary>WireGuard keys: 32 bytes in base64, 44 characters ending in '='.</summary>
 public static partial class WireGuardKey
 {
-    [GeneratedRegex("^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=\z")]
     private static partial Regex KeyPattern();
 
     [GeneratedRegex("[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=")]

@@ -26,7 +26,13 @@ public sealed class IcmpEchoEngine : IDisposable
     public IcmpEchoEngine(string? networkNamespace, ulong? namespaceIdentity)
     {
         NamespaceIdentity = namespaceIdentity;
-        _socket = NamespaceSockets.InNamespace(networkNamespace, () => new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp));
+        _socket = NamespaceSockets.InNamespace(networkNamespace, () =>
+        {
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp);
+            // .NET receives from a socket only once it is bound; the receive loop starts before the first send.
+            socket.Bind(new IPEndPoint(IPAddress.Any, 0));
+            return socket;
+        });
         _ = Task.Run(ReceiveLoopAsync);
     }
 
@@ -78,9 +84,14 @@ public sealed class IcmpEchoEngine : IDisposable
             {
                 received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, anyone, _closing.Token);
             }
-            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
             {
                 return;
+            }
+            catch (SocketException)
+            {
+                // A transient receive error must not end the loop: every probe of the namespace depends on it.
+                continue;
             }
             OnPacket(buffer.AsSpan(0, received.ReceivedBytes), ((IPEndPoint)received.RemoteEndPoint).Address);
         }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using WgSupervisor.Domain.Probing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tests.Support;
+using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.Host.Configuration;
 using Xunit;
 
@@ -78,7 +79,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Null(tunnel.Site);
         Assert.Equal(TimeSpan.FromSeconds(180), tunnel.StaleAfter);
         Assert.Equal(TimeSpan.FromSeconds(20), tunnel.VerifyTimeout);
-        Assert.Equal(new BackoffPolicy(TimeSpan.FromSeconds(10), 2, TimeSpan.FromSeconds(300)), tunnel.Backoff);
+        Assert.Equal((TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromSeconds(300)), (tunnel.Backoff.Base, tunnel.Backoff.Factor, tunnel.Backoff.Cap));
         // The default ladder, minus re-resolve: this conf gives the peer no Endpoint to re-resolve.
         Assert.Equal([RepairRung.ResetPeer, RepairRung.RestartInterface], tunnel.Ladder);
         Assert.True(config.Discover);
@@ -142,17 +143,14 @@ public sealed class ConfigLoaderTests : IDisposable
 
         var error = LoadFails(Write(config));
 
-        Assert.Equal(["PollIntervalSeconds", "Tunnels", "Tunnels:0:PeerPublicKey", "Tunnels:3:Colour"], Places(error).Order(StringComparer.Ordinal));
-        Assert.Contains("'site-b'", error.Problems.Single(p => p.Where == "Tunnels").Problem, StringComparison.Ordinal);
+        Assert.Equal(["PollIntervalSeconds", "Tunnels:0:PeerPublicKey", "Tunnels:2:Name", "Tunnels:3:Colour"], Places(error).Order(StringComparer.Ordinal));
+        Assert.Contains("'site-b'", error.Problems.Single(p => p.Where == "Tunnels:2:Name").Problem, StringComparison.Ordinal);
         Assert.Contains("at least 0.1", error.Problems.Single(p => p.Where == "PollIntervalSeconds").Problem, StringComparison.Ordinal);
         foreach (var problem in error.Problems)
             Assert.Contains($"{problem.Where}: {problem.Problem}", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>
-    /// BUG (src): uniqueness is checked only among tunnels without other problems, so a duplicate name hides
-    /// behind any other mistake in one of the duplicates and surfaces only on the next start.
-    /// </summary>
+    /// <summary>Uniqueness is checked across every entry, so a duplicate name does not hide behind another mistake.</summary>
     [Fact]
     public void A_duplicate_name_is_reported_even_when_one_of_the_duplicates_has_another_mistake()
     {
@@ -162,7 +160,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var error = LoadFails(Write(config));
 
         Assert.Contains("Tunnels:1:Colour", Places(error));
-        Assert.Contains("Tunnels", Places(error));
+        Assert.Contains("Tunnels:1:Name", Places(error));
     }
 
     [Fact]
@@ -173,7 +171,7 @@ public sealed class ConfigLoaderTests : IDisposable
 
         var error = LoadFails(Write(config));
 
-        Assert.Equal(["PollIntervalSeconds", "Tunnels", "Tunnels:0:PeerPublicKey"], Places(error).Order(StringComparer.Ordinal));
+        Assert.Equal(["PollIntervalSeconds", "Tunnels:0:PeerPublicKey", "Tunnels:2:Name"], Places(error).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -345,14 +343,38 @@ public sealed class ConfigLoaderTests : IDisposable
         var inherits = tunnels.Single(t => t.Name == "inherits");
         Assert.Equal(TimeSpan.FromSeconds(240), inherits.StaleAfter);
         Assert.Equal(TimeSpan.FromSeconds(30), inherits.VerifyTimeout);
-        Assert.Equal(new BackoffPolicy(TimeSpan.FromSeconds(5), 3, TimeSpan.FromSeconds(600)), inherits.Backoff);
+        Assert.Equal((TimeSpan.FromSeconds(5), 3.0, TimeSpan.FromSeconds(600)), (inherits.Backoff.Base, inherits.Backoff.Factor, inherits.Backoff.Cap));
         Assert.Equal([RepairRung.ResetPeer, RepairRung.RestartInterface], inherits.Ladder);
 
         var own = tunnels.Single(t => t.Name == "overrides");
         Assert.Equal(TimeSpan.FromSeconds(200), own.StaleAfter);
         Assert.Equal(TimeSpan.FromSeconds(30), own.VerifyTimeout);
-        Assert.Equal(new BackoffPolicy(TimeSpan.FromSeconds(5), 1.5, TimeSpan.FromSeconds(600)), own.Backoff);
+        Assert.Equal((TimeSpan.FromSeconds(5), 1.5, TimeSpan.FromSeconds(600)), (own.Backoff.Base, own.Backoff.Factor, own.Backoff.Cap));
         Assert.Equal([RepairRung.ReresolveEndpoint, RepairRung.ResetPeer, RepairRung.Command], own.Ladder);
+    }
+
+    /// <summary>BUG (src, uncommitted): the Defaults fall back to BackoffPolicy.Default, whose Escalation is 0 s (static order).</summary>
+    [Fact]
+    public void Without_EscalateSeconds_a_tunnel_climbs_to_an_untried_rung_after_one_second()
+    {
+        var tunnel = Assert.Single(ConfigLoader.Load(Write(Config(Tunnel("site-a", "wg0"))), NoEnvironment).Tunnels);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), tunnel.Backoff.Escalation);
+    }
+
+    [Fact]
+    public void EscalateSeconds_is_read_from_defaults_and_overridden_per_tunnel()
+    {
+        var config = Config(Tunnel("a", "wg0"), Tunnel("b", "wg1"));
+        config["Defaults"] = JsonNode.Parse("""{ "Backoff": { "EscalateSeconds": 2 } }""");
+        ((JsonObject)config["Tunnels"]![1]!)["Backoff"] = JsonNode.Parse("""{ "EscalateSeconds": 0 }""");
+
+        var tunnels = ConfigLoader.Load(Write(config), NoEnvironment).Tunnels;
+
+        Assert.Equal(TimeSpan.FromSeconds(2), tunnels.Single(t => t.Name == "a").Backoff.Escalation);
+        Assert.Equal(TimeSpan.Zero, tunnels.Single(t => t.Name == "b").Backoff.Escalation);
+        Assert.Equal("Defaults:Backoff:EscalateSeconds",
+            Assert.Single(LoadFails(Write("""{ "Defaults": { "Backoff": { "EscalateSeconds": -1 } } }""")).Problems).Where);
     }
 
     [Theory]
@@ -496,7 +518,8 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal(["/usr/local/bin/fix", "wg0"], settings.Repair.Command);
         Assert.Equal(TimeSpan.FromSeconds(30), settings.Repair.CommandTimeout);
         Assert.Equal(TimeSpan.FromSeconds(40), settings.VerifyTimeoutFor(RepairRung.RestartInterface));
-        Assert.Equal(TimeSpan.FromSeconds(20), settings.VerifyTimeoutFor(RepairRung.ResetPeer));
+        Assert.Equal(TunnelSettings.PeerRungVerifyTimeout, settings.VerifyTimeoutFor(RepairRung.ResetPeer));
+        Assert.Equal(TimeSpan.FromSeconds(20), settings.VerifyTimeoutFor(RepairRung.Command));
         Assert.Equal("gw.example.net:51820", settings.Repair.EndpointHost);
         Assert.Equal(TimeSpan.FromSeconds(90), settings.ReceiveStallAfter);
     }
@@ -520,7 +543,7 @@ public sealed class ConfigLoaderTests : IDisposable
 
     // ---- Inputs that escape as another exception type (bugs in src, see the report) ----
 
-    /// <summary>BUG (src): TimeSpan.FromSeconds overflows for a finite but huge number of seconds.</summary>
+    /// <summary>Regression of a fixed defect: TimeSpan.FromSeconds overflows for a finite but huge number of seconds.</summary>
     [Theory]
     [InlineData("""{ "PollIntervalSeconds": 1e300 }""", "PollIntervalSeconds")]
     [InlineData("""{ "Defaults": { "StaleAfterSeconds": -1e15 } }""", "Defaults:StaleAfterSeconds")]
@@ -529,7 +552,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Contains(where, Places(LoadFails(Write(json))));
     }
 
-    /// <summary>BUG (src): the configuration binder throws for JSON that JsonDocument accepts.</summary>
+    /// <summary>Regression of a fixed defect: the configuration binder throws for JSON that JsonDocument accepts.</summary>
     [Theory]
     [InlineData("[ 1, 2 ]")]
     [InlineData("null")]
@@ -539,7 +562,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.NotEmpty(LoadFails(Write(json)).Problems);
     }
 
-    /// <summary>BUG (src): a key with a trailing newline passes WireGuardKey.IsValid and would never match the dump.</summary>
+    /// <summary>Regression of a fixed defect: a key with a trailing newline passes WireGuardKey.IsValid and would never match the dump.</summary>
     [Fact]
     public void A_peer_key_with_a_trailing_newline_is_refused()
     {

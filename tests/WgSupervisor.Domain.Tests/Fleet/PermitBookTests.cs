@@ -370,6 +370,7 @@ public sealed class PermitBookTests
         private long _lastId;
         private int _step;
         private string _operation = "";
+        private int _grants, _staleReleases, _expiries, _drained;
 
         /// <param name="limits">Null: drawn from the seed (MaxConcurrent 1-4, MaxPerSite null/1/2).</param>
         public PermitBookRun(int seed, PermitLimits? limits = null)
@@ -401,6 +402,9 @@ public sealed class PermitBookTests
                 Check();
             }
             CheckEveryoneGetsAPermit();
+            // The run must have exercised what it claims to check.
+            Assert.True(_grants > 0 && _staleReleases > 0 && _expiries > 0 && _drained > 0,
+                $"seed {_seed}: a vacuous run ({_grants} grants, {_staleReleases} stale releases, {_expiries} expiries, {_drained} drained)");
         }
 
         private void DoRequest()
@@ -427,6 +431,7 @@ public sealed class PermitBookTests
                 Assert.Equal(_now, permit.GrantedAt);
                 Assert.Equal(_now + _limits.Lease, permit.LeaseUntil);
                 _lastId = permit.Id;
+                _grants++;
                 _waiting.Remove(tunnel);
                 _held[tunnel] = permit;
                 _issued[tunnel].Add(permit.Id);
@@ -446,7 +451,10 @@ public sealed class PermitBookTests
 
         private void DoReleaseById()
         {
-            var tunnel = _tunnels[_random.Next(TunnelCount)];
+            // Half the time a holder, so that stale ids meet newer permits.
+            var tunnel = _held.Count > 0 && _random.Next(2) == 0
+                ? _held.Keys.ElementAt(_random.Next(_held.Count))
+                : _tunnels[_random.Next(TunnelCount)];
             var ids = _issued[tunnel];
             long id = _random.Next(4) switch
             {
@@ -456,6 +464,7 @@ public sealed class PermitBookTests
             };
             _operation = $"Release({tunnel}, {id})";
             var expected = _held.TryGetValue(tunnel, out var held) && held.Id == id;
+            if (held is not null && held.Id != id && ids.Contains(id)) _staleReleases++;
             Assert.True(expected == _book.Release(tunnel, id), $"{Context}: release should have returned {expected}");
             if (expected) _held.Remove(tunnel);
         }
@@ -468,6 +477,7 @@ public sealed class PermitBookTests
             var expected = _held.Values.Where(p => p.LeaseUntil <= _now).OrderBy(p => p.Id).ToList();
             Assert.Equal(expected, expired.OrderBy(p => p.Id));
             foreach (var permit in expired) _held.Remove(permit.Request.Tunnel);
+            _expiries += expired.Count;
         }
 
         private void Check()
@@ -517,6 +527,7 @@ public sealed class PermitBookTests
             _operation = "drain";
             foreach (var permit in _book.Granted.ToList()) _book.Release(permit.Request.Tunnel);
             var waiting = _book.Waiting.Select(r => r.Tunnel).ToHashSet();
+            _drained = waiting.Count;
             var served = new HashSet<string>();
             var rounds = 0;
             while (_book.Waiting.Any())

@@ -46,7 +46,7 @@ public sealed class IpLinkParserTests
         Assert.Contains($"line {line}:", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>BUG (src): a line with an empty name field is accepted and "" is returned as an interface name.</summary>
+    /// <summary>Regression of a fixed defect: a line with an empty name field is accepted and "" is returned as an interface name.</summary>
     [Theory]
     [InlineData("3: : <UP> mtu 1500")]
     [InlineData("3: @if9: <UP> mtu 1500")]

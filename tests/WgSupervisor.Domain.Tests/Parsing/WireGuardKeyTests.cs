@@ -45,7 +45,7 @@ public sealed class WireGuardKeyTests
     }
 
     /// <summary>
-    /// BUG (src): the pattern ends in '$', which in .NET also matches before a final '\n', so "KEY=\n" passes.
+    /// Regression of a fixed defect: the pattern ends in '$', which in .NET also matches before a final '\n', so "KEY=\n" passes.
     /// A config key read with a trailing newline would then never match the dump: the tunnel looks "peer missing".
     /// </summary>
     [Fact]

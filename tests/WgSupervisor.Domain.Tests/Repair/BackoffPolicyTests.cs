@@ -10,7 +10,37 @@ public sealed class BackoffPolicyTests
     [Fact]
     public void The_default_policy_is_10_s_doubling_up_to_5_minutes()
     {
-        Assert.Equal(Policy, BackoffPolicy.Default);
+        Assert.Equal((TimeSpan.FromSeconds(10), 2.0, TimeSpan.FromMinutes(5)),
+            (BackoffPolicy.Default.Base, BackoffPolicy.Default.Factor, BackoffPolicy.Default.Cap));
+    }
+
+    /// <summary>
+    /// BUG (src, uncommitted BackoffPolicy.cs): the static field Default is initialised before DefaultEscalation,
+    /// so Default is built while DefaultEscalation is still zero: Default.Escalation is 0 s, not 1 s.
+    /// </summary>
+    [Fact]
+    public void The_default_policy_climbs_to_an_untried_rung_after_the_default_escalation_delay()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(1), BackoffPolicy.DefaultEscalation);
+        Assert.Equal(BackoffPolicy.DefaultEscalation, BackoffPolicy.Default.Escalation);
+    }
+
+    [Fact]
+    public void A_new_policy_escalates_after_one_second()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(1), Policy.Escalation);
+        Assert.Equal(TimeSpan.FromSeconds(1), Policy.EscalationDelay);
+    }
+
+    [Fact]
+    public void The_escalation_delay_is_never_longer_than_the_base()
+    {
+        var quick = new BackoffPolicy(TimeSpan.FromMilliseconds(500), 2, TimeSpan.FromSeconds(10));
+        var slow = Policy with { Escalation = TimeSpan.FromSeconds(30) };
+
+        Assert.Equal(TimeSpan.FromMilliseconds(500), quick.EscalationDelay);
+        Assert.Equal(TimeSpan.FromSeconds(10), slow.EscalationDelay);
+        Assert.Equal(TimeSpan.Zero, (Policy with { Escalation = TimeSpan.Zero }).EscalationDelay);
     }
 
     [Theory]
@@ -91,7 +121,7 @@ public sealed class BackoffPolicyTests
     }
 
     /// <summary>
-    /// BUG (src): Bound clamps the exponent at 64 (Math.Min(exponent, 64)), so with a small factor the bound
+    /// Regression of a fixed defect: Bound clamps the exponent at 64 (Math.Min(exponent, 64)), so with a small factor the bound
     /// stops growing after attempt 65 although it is still far below the cap: Base * Factor^(n-1) is not honoured.
     /// </summary>
     [Fact]

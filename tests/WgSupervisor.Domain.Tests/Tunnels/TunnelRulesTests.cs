@@ -117,11 +117,11 @@ public sealed class TunnelRulesTests
     }
 
     [Theory]
-    [InlineData(RepairOutcome.ActionFailed, 0, 0.0)]
-    [InlineData(RepairOutcome.VerifyTimedOut, 1, 0.5)]
-    [InlineData(RepairOutcome.Interrupted, 4, 1.0)]
-    public void OnRepairFailed_finishes_the_repair_and_backs_off_for_the_jittered_delay_of_the_new_failure_count(
-        RepairOutcome outcome, int failedBefore, double draw)
+    [InlineData(RepairOutcome.ActionFailed, 2, 0.0, 1)]   // attempt 3: the first failure on the top rung
+    [InlineData(RepairOutcome.VerifyTimedOut, 3, 0.5, 2)]
+    [InlineData(RepairOutcome.Interrupted, 4, 1.0, 3)]
+    public void OnRepairFailed_on_the_top_rung_backs_off_exponentially_in_the_failures_on_that_rung(
+        RepairOutcome outcome, int failedBefore, double draw, int failuresOnTopRung)
     {
         var state = Restarting(RepairRung.RestartInterface, startedAt: Now.AddSeconds(-20), failedBefore);
 
@@ -130,22 +130,49 @@ public sealed class TunnelRulesTests
         var failed = failedBefore + 1;
         Assert.Collection(events,
             e => Assert.Equal(new RepairFinished(Now, RepairRung.RestartInterface, outcome, TimeSpan.FromSeconds(20), "no handshake"), e),
-            e => Assert.Equal(new BackoffStarted(Now, Now + ThreeRungs.Backoff.Delay(failed, draw), failed), e));
+            e => Assert.Equal(new BackoffStarted(Now, Now + ThreeRungs.Backoff.Delay(failuresOnTopRung, draw), failed), e));
         var after = state.ApplyAll(events);
         Assert.Equal(TunnelPhase.Backoff, after.Phase);
         Assert.Equal(failed, after.FailedAttempts);
     }
 
+    [Theory]
+    [InlineData(RepairRung.ReresolveEndpoint, 0)]
+    [InlineData(RepairRung.ResetPeer, 1)]
+    public void OnRepairFailed_below_the_top_waits_only_the_escalation_delay_before_the_next_untried_rung(RepairRung rung, int failedBefore)
+    {
+        var state = Restarting(rung, startedAt: Now.AddSeconds(-3), failedBefore);
+
+        var events = TunnelRules.OnRepairFailed(state, ThreeRungs, RepairOutcome.VerifyTimedOut, "none", Now, 1.0);
+
+        var backoff = Assert.IsType<BackoffStarted>(events[1]);
+        Assert.Equal(Now + TimeSpan.FromSeconds(1), backoff.Until);
+        Assert.Equal(Now + ThreeRungs.Backoff.EscalationDelay, backoff.Until);
+        Assert.Equal(failedBefore + 1, backoff.FailedAttempts);
+    }
+
     [Fact]
     public void OnRepairFailed_uses_the_backoff_bounds_of_the_tunnel()
     {
-        var state = Restarting(RepairRung.ResetPeer, startedAt: Now, failedBefore: 2); // third failure: bound 40 s
+        var state = Restarting(RepairRung.RestartInterface, startedAt: Now, failedBefore: 4); // third failure on the top rung: bound 40 s
 
         var atZero = Assert.IsType<BackoffStarted>(TunnelRules.OnRepairFailed(state, ThreeRungs, RepairOutcome.ActionFailed, "x", Now, 0)[1]);
         var atOne = Assert.IsType<BackoffStarted>(TunnelRules.OnRepairFailed(state, ThreeRungs, RepairOutcome.ActionFailed, "x", Now, 1)[1]);
 
         Assert.Equal(Now.AddSeconds(4), atZero.Until);
         Assert.Equal(Now.AddSeconds(40), atOne.Until);
+    }
+
+    [Fact]
+    public void With_a_single_rung_every_failure_grows_the_backoff()
+    {
+        var single = TestTunnels.Settings(RepairRung.ResetPeer);
+        var untils = Enumerable.Range(0, 4)
+            .Select(failedBefore => Restarting(RepairRung.ResetPeer, Now, failedBefore))
+            .Select(state => Assert.IsType<BackoffStarted>(TunnelRules.OnRepairFailed(state, single, RepairOutcome.VerifyTimedOut, "x", Now, 1)[1]).Until)
+            .ToList();
+
+        Assert.Equal([Now.AddSeconds(10), Now.AddSeconds(20), Now.AddSeconds(40), Now.AddSeconds(80)], untils);
     }
 
     [Fact]

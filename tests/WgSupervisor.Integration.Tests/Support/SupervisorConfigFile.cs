@@ -18,6 +18,11 @@ public sealed class SupervisorConfigFile : IDisposable
     public string FilePath { get; }
     public string JournalPath => System.IO.Path.Combine(Directory, "journal.db");
 
+    public static readonly string[] DefaultLadder = ["reresolve-endpoint", "reset-peer", "restart-interface"];
+
+    /// <summary>An ICMP probe to the site's tunnel address every second, stale after 3 failures.</summary>
+    public static object IcmpProbe(LabSite site) => new { Kind = "icmp", Address = site.TunnelAddress, IntervalSeconds = 1, TimeoutSeconds = 0.8, Failures = 3 };
+
     /// <summary>A fast-moving configuration for one lab: short thresholds so that a test sees a whole episode in seconds.</summary>
     public static object ForLab(WireGuardLab lab, int port, string journalPath, double staleAfterSeconds = 5, double verifyTimeoutSeconds = 4,
         int maxConcurrentRestarts = 2, string[]? ladder = null, Func<LabSite, object?>? probe = null) => new
