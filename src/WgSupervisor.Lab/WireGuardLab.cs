@@ -178,8 +178,9 @@ public sealed class WireGuardLab : IAsyncDisposable
     {
         var moved = site.UnderlayAddress == $"10.250.{site.Index}.2" ? $"10.250.{site.Index}.3" : $"10.250.{site.Index}.2";
         var veth = $"{RunId}v{site.Index}s";
-        await _commands.RunAsync("ip", "-n", site.Namespace, "addr", "add", $"{moved}/24", "dev", veth);
+        // Delete first: removing a primary address also removes the secondaries of its subnet.
         await _commands.RunAsync("ip", "-n", site.Namespace, "addr", "del", $"{site.UnderlayAddress}/24", "dev", veth);
+        await _commands.RunAsync("ip", "-n", site.Namespace, "addr", "add", $"{moved}/24", "dev", veth);
         var updated = site with { UnderlayAddress = moved };
         _sites[_sites.IndexOf(site)] = updated;
         var hostsPath = Path.Combine(_netnsEtc, "hosts");
