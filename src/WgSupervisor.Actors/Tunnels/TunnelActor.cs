@@ -313,7 +313,10 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void CheckVerification(TunnelObservation observation)
     {
         var repair = _state.CurrentRepair!;
-        if (!HealthRules.IsRepairVerified(observation, _settings, repair.StartedAt, _handshakeBeforeRepair, _settings.Probe is null ? null : _probe))
+        // Verified means the sign the repair was for arrived, and the tunnel is judged sound by the usual rules too:
+        // a "success" that the next judgement calls stale would loop.
+        if (!HealthRules.IsRepairVerified(observation, _settings, repair.StartedAt, _handshakeBeforeRepair, _settings.Probe is null ? null : _probe) ||
+            Judge(observation) is HealthVerdict.Stale)
         {
             Publish();
             return;

@@ -21,6 +21,9 @@ public sealed record TrafficHistory(long RxBytes, long TxBytes, DateTimeOffset? 
             rxGrew ? peer.TxBytes : TxAtRxChange);
     }
 
+    /// <summary>We sent something after <paramref name="moment"/>.</summary>
+    public bool SentAfter(DateTimeOffset moment) => TxLastGrewAt is { } sent && sent > moment;
+
     /// <summary>We sent something within the window ending now.</summary>
     public bool SentWithin(TimeSpan window, DateTimeOffset now) => TxLastGrewAt is { } sent && now - sent <= window;
 

@@ -20,9 +20,10 @@ public static class HealthRules
     /// <param name="probe">What the tunnel's probes said (null: no probe configured).</param>
     /// <param name="traffic">When the peer's counters last moved (null: unknown, so no tunnel counts as idle).</param>
     /// <remarks>
-    /// The idle rule: a tunnel with no persistent keepalive, no probe and nothing sent within the threshold
-    /// owes no handshake, so an old handshake (or none) proves nothing; it is left alone and reported as
-    /// idle, never restarted for idleness alone.
+    /// The idle rule: a tunnel with no persistent keepalive and no probe that has sent nothing since its session
+    /// was due for renewal (handshake + REKEY_AFTER_TIME + REKEY_TIMEOUT; for a tunnel that never handshook: since it
+    /// was first seen) owes no handshake, so an old handshake (or none) proves nothing: it is left alone and
+    /// reported as idle, never restarted for idleness alone.
     /// </remarks>
     public static HealthVerdict Judge(TunnelObservation observation, TunnelSettings settings, DateTimeOffset now,
         DateTimeOffset neverHandshakenSince, ProbeStatus? probe = null, TrafficHistory? traffic = null)
@@ -34,22 +35,29 @@ public static class HealthRules
         if (settings.Probe is { } probeSettings && probe is not null && probe.IsFailing(probeSettings))
             return new HealthVerdict.Stale(StaleReason.ProbeFailing,
                 $"probe {probeSettings} failed {probe.ConsecutiveFailures} times in a row ({probe.LastError})");
+        // A probe that answers proves the tunnel passes traffic: handshake age then says nothing more.
+        if (settings.Probe is not null && probe is { EverSucceeded: true, ConsecutiveFailures: 0 })
+            return new HealthVerdict.Healthy(peer.LatestHandshake is { } lastHandshake
+                ? $"probe answers; handshake {Seconds(now - lastHandshake)} old"
+                : "probe answers");
         if (settings.ReceiveStallAfter is { } stallWindow && traffic is not null && traffic.ReceiveStalled(stallWindow, now))
             return new HealthVerdict.Stale(StaleReason.ReceiveStall, $"sent data but received nothing for {Seconds(stallWindow)} or more");
 
-        var expectsHandshakes = peer.PersistentKeepaliveSeconds is > 0 || settings.Probe is not null || traffic is null ||
-                                traffic.SentWithin(settings.StaleAfter, now);
+        var keptAlive = peer.PersistentKeepaliveSeconds is > 0 || settings.Probe is not null || traffic is null;
         if (peer.LatestHandshake is not { } handshake)
         {
             var waited = now - neverHandshakenSince;
             if (waited <= settings.StaleAfter) return new HealthVerdict.Undecided($"waiting for a first handshake ({Seconds(waited)} so far)");
-            return expectsHandshakes
+            // Sending with no session makes WireGuard initiate a handshake at once.
+            return keptAlive || traffic!.SentAfter(neverHandshakenSince)
                 ? new HealthVerdict.Stale(StaleReason.NeverHandshaken, $"no handshake within {Seconds(waited)}")
                 : new HealthVerdict.Undecided(IdleDetail);
         }
         var age = now - handshake;
         if (age <= settings.StaleAfter) return new HealthVerdict.Healthy($"handshake {Seconds(age)} old");
-        return expectsHandshakes
+        // WireGuard renews a session when it sends after REKEY_AFTER_TIME; sending after that without a new
+        // handshake is a failure, while a tunnel that sent nothing since owes no handshake at all.
+        return keptAlive || traffic!.SentAfter(handshake + Thresholds.RekeyAfterTime + Thresholds.RekeyTimeout)
             ? new HealthVerdict.Stale(StaleReason.HandshakeTooOld, $"handshake {Seconds(age)} old (threshold {Seconds(settings.StaleAfter)})")
             : new HealthVerdict.Undecided(IdleDetail);
     }

@@ -199,19 +199,38 @@ public sealed class HealthRulesTests
     }
 
     [Fact]
-    public void A_tunnel_without_keepalive_that_sent_within_the_threshold_owes_a_handshake()
+    public void A_tunnel_without_keepalive_that_sent_after_its_session_was_due_for_renewal_owes_a_handshake()
     {
-        var verdict = HealthRules.Judge(Idle(Now.AddSeconds(-181)), Settings, Now, SupervisionStart, traffic: Traffic(txGrewSecondsAgo: 180));
+        // Sent 131 s after the handshake: past REKEY_AFTER_TIME + REKEY_TIMEOUT (125 s), WireGuard would have rekeyed.
+        var verdict = HealthRules.Judge(Idle(Now.AddSeconds(-181)), Settings, Now, SupervisionStart, traffic: Traffic(txGrewSecondsAgo: 50));
 
         Assert.Equal(StaleReason.HandshakeTooOld, Assert.IsType<HealthVerdict.Stale>(verdict).Reason);
     }
 
     [Fact]
+    public void A_tunnel_without_keepalive_that_sent_only_while_its_session_was_fresh_is_idle()
+    {
+        // The passive keepalive 10 s after a ping, then silence: no handshake is owed, however old the last one.
+        var verdict = HealthRules.Judge(Idle(Now.AddSeconds(-181)), Settings, Now, SupervisionStart, traffic: Traffic(txGrewSecondsAgo: 171));
+
+        Assert.Equal(HealthRules.IdleDetail, Assert.IsType<HealthVerdict.Undecided>(verdict).Detail);
+    }
+
+    [Fact]
     public void A_tunnel_without_keepalive_but_with_a_probe_owes_a_handshake()
     {
-        var verdict = HealthRules.Judge(Idle(Now.AddSeconds(-181)), Probed, Now, SupervisionStart, ProbeAfter(true), Traffic(txGrewSecondsAgo: null));
+        // The last probe failed (one failure, below K): the probe proves nothing now, so handshake age decides.
+        var verdict = HealthRules.Judge(Idle(Now.AddSeconds(-181)), Probed, Now, SupervisionStart, ProbeAfter(true, false), Traffic(txGrewSecondsAgo: null));
 
         Assert.Equal(StaleReason.HandshakeTooOld, Assert.IsType<HealthVerdict.Stale>(verdict).Reason);
+    }
+
+    [Fact]
+    public void A_probe_that_answers_makes_the_tunnel_healthy_however_old_its_handshake()
+    {
+        var verdict = HealthRules.Judge(Idle(Now.AddSeconds(-181)), Probed, Now, SupervisionStart, ProbeAfter(false, true), Traffic(txGrewSecondsAgo: 1));
+
+        Assert.Equal("probe answers; handshake 181 s old", Assert.IsType<HealthVerdict.Healthy>(verdict).Detail);
     }
 
     [Fact]
