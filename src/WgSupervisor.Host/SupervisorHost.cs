@@ -26,11 +26,14 @@ public static class SupervisorHost
             ? "the UAPI sockets (no process per poll)" : "wg show all dump");
         builder.Services.AddWgSupervisorAkka(config, adapter, socketProber);
         builder.Services.AddSingleton<HistoryReader>();
+        builder.Services.AddSingleton(config.AdminToken);
+        builder.Services.AddOpenApi();
 
         var app = builder.Build();
         if (socketProber is IDisposable disposable) app.Lifetime.ApplicationStopped.Register(disposable.Dispose);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.MapOpenApi();
         app.MapAdminApi(config);
         return app;
     }

@@ -132,13 +132,13 @@ public sealed class FleetActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(new TunnelNotFound("nope"), Ask<TunnelNotFound>(fleet, new RestartTunnel("nope", "operator:alice")));
 
-        var accepted = Ask<TunnelProtocol.RestartAccepted>(fleet, new RestartTunnel("t1", "operator:alice"));
+        var accepted = Ask<TunnelProtocol.CommandAccepted>(fleet, new RestartTunnel("t1", "operator:alice"));
         Assert.Equal("t1", accepted.Tunnel);
         var call = _calls.ExpectMsg<RepairCall>(Wait);
         Assert.Equal("t1", call.Tunnel);
         AwaitAssert(() => Assert.Equal("operator:alice", Tunnel(fleet, "t1").CurrentRepair?.RequestedBy), Wait);
 
-        var rejected = Ask<TunnelProtocol.RestartRejected>(fleet, new RestartTunnel("t1", "operator:bob"));
+        var rejected = Ask<TunnelProtocol.CommandRejected>(fleet, new RestartTunnel("t1", "operator:bob"));
         Assert.Equal("a repair is in flight", rejected.Reason);
         Assert.Equal(TunnelPhase.Healthy, Tunnel(fleet, "t0").Phase);
         Assert.Single(_wireGuard.Repairs);

@@ -512,7 +512,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         tunnel.Tell(new RestartRequested("operator:alice"), TestActor);
 
-        ExpectMsg<RestartAccepted>(a => a.Tunnel == Name && a.Detail == "queued for a repair permit", Wait);
+        ExpectMsg<CommandAccepted>(a => a.Tunnel == Name && a.Detail == "queued for a repair permit", Wait);
         ExpectPermitRequest();
         var stale = ExpectPhase(TunnelPhase.Stale);
         Assert.Equal("restart requested by operator:alice", stale.Reason);
@@ -538,7 +538,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         tunnel.Tell(new RestartRequested("operator:alice"), TestActor);
 
-        ExpectMsg<RestartAccepted>(Wait);
+        ExpectMsg<CommandAccepted>(Wait);
         ExpectPermitRequest();
     }
 
@@ -551,7 +551,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         tunnel.Tell(new RestartRequested("operator:alice"), TestActor);
 
-        ExpectMsg<RestartAccepted>(a => a.Detail == "a repair is already queued", Wait);
+        ExpectMsg<CommandAccepted>(a => a.Detail == "a repair is already queued", Wait);
         AssertNoPermitTraffic(SettleStale(tunnel));
         Grant(tunnel, 7);
         Assert.Equal(TunnelRules.Supervisor, ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.RequestedBy);
@@ -567,7 +567,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         tunnel.Tell(new RestartRequested("operator:alice"), TestActor);
 
-        ExpectMsg<RestartRejected>(r => r.Tunnel == Name && r.Reason == "a repair is in flight", Wait);
+        ExpectMsg<CommandRejected>(r => r.Tunnel == Name && r.Reason == "a repair is in flight", Wait);
         AssertNoPermitTraffic(SettleUnlessStale(tunnel));
         Assert.Single(_wireGuard.Repairs);
     }
@@ -583,7 +583,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         tunnel.Tell(new RestartRequested("operator:bob"), TestActor);
 
-        ExpectMsg<RestartAccepted>(Wait);
+        ExpectMsg<CommandAccepted>(Wait);
         Assert.True(ExpectPermitRequest().InterfaceWide);
         var call = Grant(tunnel, 8);
         Assert.Equal(RepairRung.RestartInterface, call.Rung);
@@ -878,7 +878,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
     private IReadOnlyList<object> SettleStale(IActorRef tunnel)
     {
         tunnel.Tell(new RestartRequested("settle"), _fleet.Ref);
-        return _fleet.Settle<RestartAccepted>(a => a.Detail == "a repair is already queued");
+        return _fleet.Settle<CommandAccepted>(a => a.Detail == "a repair is already queued");
     }
 
     private static void AssertNoPermitTraffic(IReadOnlyList<object> told) =>

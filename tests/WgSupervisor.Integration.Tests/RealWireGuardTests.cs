@@ -98,6 +98,12 @@ public sealed class RealWireGuardTests(ITestOutputHelper output)
             {
                 await supervisor.WaitForStateAsync("site2", "healthy", EpisodeLimit);
 
+                using (var anonymous = new HttpClient { BaseAddress = supervisor.BaseUrl })
+                {
+                    var refused = await anonymous.PostAsync("/api/tunnels/site2/restart", null);
+                    Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+                    Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+                }
                 var accepted = await supervisor.Http.PostAsync("/api/tunnels/site2/restart", null);
                 Assert.Equal(System.Net.HttpStatusCode.Accepted, accepted.StatusCode);
                 var missing = await supervisor.Http.PostAsync("/api/tunnels/no-such-tunnel/restart", null);

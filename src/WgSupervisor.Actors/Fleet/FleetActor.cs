@@ -70,18 +70,29 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         Receive<ExpireLeases>(_ => ExpireLeasesNow());
         Receive<Terminated>(OnTunnelTerminated);
 
-        Receive<TunnelChanged>(c => _summaries[c.Summary.Name] = c.Summary);
+        Receive<TunnelChanged>(c =>
+        {
+            // Retired tunnels may still report once; they are gone from the view.
+            if (!_tunnels.ContainsKey(c.Summary.Name)) return;
+            _summaries[c.Summary.Name] = c.Summary;
+            // Live views (the dashboard's stream, metrics, webhooks) listen on the event stream.
+            Context.System.EventStream.Publish(c);
+        });
         Receive<HistoryStatus>(h => _history[h.Tunnel] = h);
         Receive<PollerActor.PollNow>(p => _poller.Forward(p));
 
         Receive<GetTunnels>(_ => Sender.Tell(new TunnelList(_summaries.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList())));
         Receive<GetTunnel>(g => Sender.Tell(_summaries.TryGetValue(g.Name, out var s) ? new TunnelFound(s) : new TunnelNotFound(g.Name)));
-        Receive<RestartTunnel>(r =>
-        {
-            if (_tunnels.TryGetValue(r.Name, out var tunnel)) tunnel.Forward(new TunnelProtocol.RestartRequested(r.RequestedBy));
-            else Sender.Tell(new TunnelNotFound(r.Name));
-        });
+        Receive<RestartTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.RestartRequested(r.RequestedBy)));
+        Receive<PauseTunnel>(p => ForwardToTunnel(p.Name, new TunnelProtocol.PauseRequested(p.By, p.Reason)));
+        Receive<ResumeTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.ResumeRequested(r.By)));
+        Receive<ReleaseTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.ReleaseRequested(r.By)));
+        Receive<PauseSite>(p => TellSite(p.Site, new TunnelProtocol.PauseRequested(p.By, p.Reason)));
+        Receive<ResumeSite>(r => TellSite(r.Site, new TunnelProtocol.ResumeRequested(r.By)));
         Receive<GetFleetStatus>(_ => Sender.Tell(BuildStatus()));
+        // Answers of tunnels to site-wide commands: the asker was already told which tunnels got them.
+        Receive<TunnelProtocol.CommandAccepted>(_ => { });
+        Receive<TunnelProtocol.CommandRejected>(r => _log.Info("Tunnel {Tunnel} did not take a site command: {Reason}", r.Tunnel, r.Reason));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -201,6 +212,25 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         for (var i = 2; i < 1000; i++)
             if (!_tunnels.ContainsKey($"{name[..Math.Min(name.Length, 60)]}-{i}")) return $"{name[..Math.Min(name.Length, 60)]}-{i}";
         throw new InvalidOperationException($"no free name for {name}");
+    }
+
+    /// <summary>The tunnel answers the asker itself.</summary>
+    private void ForwardToTunnel(string name, object command)
+    {
+        if (_tunnels.TryGetValue(name, out var tunnel)) tunnel.Forward(command);
+        else Sender.Tell(new TunnelNotFound(name));
+    }
+
+    private void TellSite(string site, object command)
+    {
+        var members = _tunnelSettings.Values.Where(t => t.Site == site).Select(t => t.Name).Order(StringComparer.Ordinal).ToList();
+        if (members.Count == 0)
+        {
+            Sender.Tell(new SiteNotFound(site));
+            return;
+        }
+        foreach (var name in members) _tunnels[name].Tell(command);
+        Sender.Tell(new SiteCommandSent(site, members));
     }
 
     private void RecordPoll(string? ns, DateTimeOffset? success, DateTimeOffset? failure, string? error)

@@ -27,6 +27,14 @@ public static class FleetProtocol
     public sealed record TunnelFound(TunnelSummary Tunnel);
     public sealed record TunnelNotFound(string Name);
     public sealed record RestartTunnel(string Name, string RequestedBy);
+    public sealed record PauseTunnel(string Name, string By, string? Reason);
+    public sealed record ResumeTunnel(string Name, string By);
+    public sealed record ReleaseTunnel(string Name, string By);
+    /// <summary>Pause or resume every tunnel of a site; each tunnel persists its own pause.</summary>
+    public sealed record PauseSite(string Site, string By, string? Reason);
+    public sealed record ResumeSite(string Site, string By);
+    public sealed record SiteCommandSent(string Site, IReadOnlyList<string> Tunnels);
+    public sealed record SiteNotFound(string Site);
     public sealed record GetFleetStatus;
     public sealed record FleetStatus(
         int PermitsInUse,

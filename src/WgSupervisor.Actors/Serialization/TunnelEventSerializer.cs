@@ -24,6 +24,10 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
     private const string Backoff = "backoff.v1";
     private const string Gap = "gap.v1";
     private const string Retired = "retired.v1";
+    private const string Paused = "paused.v1";
+    private const string Resumed = "resumed.v1";
+    private const string Quarantined = "quarantined.v1";
+    private const string Released = "released.v1";
     private const string State = "state.v1";
 
     public static readonly Type[] BoundTypes = [typeof(ITunnelEvent), typeof(TunnelState)];
@@ -39,6 +43,10 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         BackoffStarted => Backoff,
         HistoryGap => Gap,
         TunnelRetired => Retired,
+        TunnelPaused => Paused,
+        TunnelResumed => Resumed,
+        TunnelQuarantined => Quarantined,
+        TunnelReleased => Released,
         TunnelState => State,
         _ => throw new ArgumentException($"{o.GetType().Name} has no manifest in {nameof(TunnelEventSerializer)}"),
     };
@@ -70,6 +78,10 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         BackoffStarted e => new JsonObject { ["at"] = e.At, ["until"] = e.Until, ["failedAttempts"] = e.FailedAttempts },
         HistoryGap e => new JsonObject { ["at"] = e.At, ["droppedEvents"] = e.DroppedEvents, ["since"] = e.Since },
         TunnelRetired e => new JsonObject { ["at"] = e.At, ["reason"] = e.Reason },
+        TunnelPaused e => new JsonObject { ["at"] = e.At, ["by"] = e.By, ["reason"] = e.Reason },
+        TunnelResumed e => new JsonObject { ["at"] = e.At, ["by"] = e.By },
+        TunnelQuarantined e => new JsonObject { ["at"] = e.At, ["until"] = e.Until, ["reason"] = e.Reason },
+        TunnelReleased e => new JsonObject { ["at"] = e.At, ["by"] = e.By, ["reason"] = e.Reason, ["resetBudget"] = e.ResetBudget },
         TunnelState s => StateToJson(s),
         _ => throw new ArgumentException($"{obj.GetType().Name} cannot be serialized by {nameof(TunnelEventSerializer)}"),
     };
@@ -84,6 +96,10 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         Backoff => new BackoffStarted(Time(json, "at"), Time(json, "until"), Int(json, "failedAttempts")),
         Gap => new HistoryGap(Time(json, "at"), Long(json, "droppedEvents"), Time(json, "since")),
         Retired => new TunnelRetired(Time(json, "at"), Text(json, "reason")),
+        Paused => new TunnelPaused(Time(json, "at"), Text(json, "by"), OptionalText(json, "reason")),
+        Resumed => new TunnelResumed(Time(json, "at"), Text(json, "by")),
+        Quarantined => new TunnelQuarantined(Time(json, "at"), OptionalTime(json, "until"), Text(json, "reason")),
+        Released => new TunnelReleased(Time(json, "at"), Text(json, "by"), Text(json, "reason"), Field(json, "resetBudget").GetValue<bool>()),
         State => StateFromJson(json),
         _ => throw new SerializationException($"unknown manifest {manifest} for {nameof(TunnelEventSerializer)}"),
     };
@@ -110,6 +126,9 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         ["backoffUntil"] = s.BackoffUntil,
         ["repairCount"] = s.RepairCount,
         ["requestedBy"] = s.RequestedBy,
+        // Added to state.v1 without a new version: optional, absent in older snapshots.
+        ["recentRepairs"] = new JsonArray(s.RecentRepairs.Select(at => (JsonNode?)JsonValue.Create(at)).ToArray()),
+        ["quarantinedUntil"] = s.QuarantinedUntil,
     };
 
     private static TunnelState StateFromJson(JsonObject json) => new()
@@ -131,6 +150,8 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         BackoffUntil = OptionalTime(json, "backoffUntil"),
         RepairCount = Int(json, "repairCount"),
         RequestedBy = OptionalText(json, "requestedBy"),
+        RecentRepairs = json["recentRepairs"] is JsonArray recent ? recent.Select(n => n!.GetValue<DateTimeOffset>()).ToList() : [],
+        QuarantinedUntil = OptionalTime(json, "quarantinedUntil"),
     };
 
     private static JsonNode Field(JsonObject json, string name) =>

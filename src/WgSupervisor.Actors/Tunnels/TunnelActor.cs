@@ -22,6 +22,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private const string RepairDeadlineTimer = "repair-deadline";
     private const string BackoffTimer = "backoff";
     private const string ProbeTimer = "probe";
+    private const string QuarantineTimer = "quarantine";
 
     /// <summary>Longest a repair action may run before it is counted as failed (its commands have their own limits).</summary>
     private static readonly TimeSpan ActionDeadline = TimeSpan.FromMinutes(2);
@@ -121,7 +122,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     /// <summary>Unknown or Healthy: judging every observation.</summary>
     private void Watching()
     {
-        Receive<Observed>(o => Transition(TunnelRules.OnVerdict(_state, Judge(o.Observation), Now)));
+        Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
         Receive<RestartRequested>(r => AcceptOperatorRestart(r));
         CommonHandlers();
@@ -130,7 +131,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     /// <summary>Stale: waiting for a permit; withdrawn if the tunnel recovers first.</summary>
     private void Stale()
     {
-        Receive<Observed>(o => Transition(TunnelRules.OnVerdict(_state, Judge(o.Observation), Now)));
+        Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
         // Only the grant of the current request counts; one for a withdrawn request goes back (below, in CommonHandlers).
         Receive<PermitGranted>(p => p.RequestId == _requestId, p =>
@@ -138,7 +139,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
             _permitId = p.PermitId;
             Transition([TunnelRules.OnPermitGranted(_state, _settings, Now)]);
         });
-        Receive<RestartRequested>(r => Sender.Tell(new RestartAccepted(_settings.Name, "a repair is already queued")));
+        Receive<RestartRequested>(r => Sender.Tell(new CommandAccepted(_settings.Name, "a repair is already queued")));
         CommonHandlers();
     }
 
@@ -183,22 +184,46 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
                 : $"the repair action did not finish within {HealthRules.Seconds(ActionDeadline)}";
             Transition(TunnelRules.OnRepairFailed(_state, _settings, outcome, detail, Now, _unitRandom()));
         });
-        Receive<RestartRequested>(r => Sender.Tell(new RestartRejected(_settings.Name, "a repair is in flight")));
+        Receive<RestartRequested>(r => Sender.Tell(new CommandRejected(_settings.Name, "a repair is in flight")));
         CommonHandlers();
     }
 
     /// <summary>Backoff: waiting before the next rung; a tunnel that recovers meanwhile is healthy again.</summary>
     private void Backoff()
     {
-        Receive<Observed>(o => Transition(TunnelRules.OnVerdict(_state, Judge(o.Observation), Now)));
+        Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
-        Receive<BackoffElapsed>(_ => Transition([TunnelRules.OnBackoffElapsed(_state, _settings, Now)]));
+        Receive<BackoffElapsed>(_ => Transition(TunnelRules.WithQuarantine(_state, _settings, [TunnelRules.OnBackoffElapsed(_state, _settings, Now)], Now)));
+        Receive<RestartRequested>(r => AcceptOperatorRestart(r));
+        CommonHandlers();
+    }
+
+    /// <summary>Paused: observed and shown, never repaired.</summary>
+    private void Paused()
+    {
+        Receive<Observed>(o => { Judge(o.Observation); Publish(); });
+        Receive<ResumeRequested>(r => Command(TunnelRules.OnResume(_state, Now, r.By), "resumed; judged again at the next observation"));
+        Receive<RestartRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, "the tunnel is paused: resume it first")));
+        CommonHandlers();
+    }
+
+    /// <summary>Quarantined: no automatic repair until the window passes or an operator releases it; recovering ends it.</summary>
+    private void Quarantined()
+    {
+        Receive<Observed>(o => Transition(Judged(o.Observation)));
+        Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
+        Receive<QuarantineWindowPassed>(_ => Transition(TunnelRules.OnQuarantineWindowPassed(_state, Now)));
+        Receive<ReleaseRequested>(r => Command(TunnelRules.OnOperatorRelease(_state, Now, r.By), "released; judged again at the next observation"));
         Receive<RestartRequested>(r => AcceptOperatorRestart(r));
         CommonHandlers();
     }
 
     private void CommonHandlers()
     {
+        Receive<PauseRequested>(p => Command(TunnelRules.OnPause(_state, Now, p.By, p.Reason), "paused: observed, never repaired"));
+        Receive<ResumeRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, $"not paused (phase {_state.Phase})")));
+        Receive<ReleaseRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, $"not quarantined (phase {_state.Phase})")));
+        Receive<QuarantineWindowPassed>(_ => { });
         Receive<Retire>(r =>
         {
             Transition([new TunnelRetired(Now, r.Reason)]);
@@ -275,14 +300,24 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void EnterPhase(TunnelPhase previous)
     {
         if (previous == TunnelPhase.Restarting) ReleasePermit();
+        if (previous == TunnelPhase.Stale && _state.Phase is not (TunnelPhase.Stale or TunnelPhase.Restarting))
+            _fleet.Tell(new FleetProtocol.WithdrawPermitRequest(_settings.Name));
         Timers.Cancel(RepairDeadlineTimer);
         Timers.Cancel(BackoffTimer);
+        Timers.Cancel(QuarantineTimer);
         _verifying = false;
         switch (_state.Phase)
         {
             case TunnelPhase.Unknown or TunnelPhase.Healthy:
-                if (previous == TunnelPhase.Stale) _fleet.Tell(new FleetProtocol.WithdrawPermitRequest(_settings.Name));
                 Become(Watching);
+                break;
+            case TunnelPhase.Paused:
+                Become(Paused);
+                break;
+            case TunnelPhase.Quarantined:
+                if (_state.QuarantinedUntil is { } until)
+                    Timers.StartSingleTimer(QuarantineTimer, QuarantineWindowPassed.Instance, until - Now > TimeSpan.Zero ? until - Now : TimeSpan.Zero);
+                Become(Quarantined);
                 break;
             case TunnelPhase.Stale:
                 _fleet.Tell(new FleetProtocol.RequestPermit(BuildPermitRequest()));
@@ -352,16 +387,29 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Rejudge()
     {
         if (_lastObservation is null) Publish();
-        else Transition(TunnelRules.OnVerdict(_state, Judge(_lastObservation), Now));
+        else Transition(Judged(_lastObservation));
     }
+
+    /// <summary>The events of an operator's command, and its answer.</summary>
+    private void Command(IReadOnlyList<ITunnelEvent> events, string detail)
+    {
+        Transition(events);
+        Sender.Tell(events.Count > 0
+            ? new CommandAccepted(_settings.Name, detail)
+            : new CommandRejected(_settings.Name, $"nothing to do in phase {_state.Phase}"));
+    }
+
+    /// <summary>An observation's verdict as events, with the flapping quarantine applied.</summary>
+    private IReadOnlyList<ITunnelEvent> Judged(TunnelObservation observation) =>
+        TunnelRules.WithQuarantine(_state, _settings, TunnelRules.OnVerdict(_state, Judge(observation), Now), Now);
 
     private void AcceptOperatorRestart(RestartRequested request)
     {
         var events = TunnelRules.OnOperatorRestart(_state, Now, request.RequestedBy);
         Transition(events);
         Sender.Tell(events.Count > 0
-            ? new RestartAccepted(_settings.Name, "queued for a repair permit")
-            : new RestartRejected(_settings.Name, $"cannot restart in phase {_state.Phase}"));
+            ? new CommandAccepted(_settings.Name, "queued for a repair permit")
+            : new CommandRejected(_settings.Name, $"cannot restart in phase {_state.Phase}"));
     }
 
     private void ReleasePermit()
@@ -409,7 +457,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         var summary = new TunnelSummary(_settings.Name, _node, _settings.Namespace, _settings.Interface, _settings.PeerPublicKey,
             _settings.Site, _state.Phase, _state.PhaseSince, _state.Reason, peer?.LatestHandshake, peer?.RxBytes ?? 0, peer?.TxBytes ?? 0,
             peer?.Endpoint, _lastObservation?.InterfacePresent ?? false, _lastObservation?.At, _state.RepairCount, _state.CurrentRepair,
-            _state.LastRepair, _state.BackoffUntil, _verdict, ProbeSummaryNow(), CurrentWarnings());
+            _state.LastRepair, _state.BackoffUntil, _verdict, ProbeSummaryNow(), CurrentWarnings(), _state.QuarantinedUntil);
         if (summary == _lastPublished) return;
         _lastPublished = summary;
         _fleet.Tell(new FleetProtocol.TunnelChanged(summary));
@@ -456,6 +504,12 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
             case RepairFinished f:
                 _log.Info("Tunnel {Tunnel}: repair {Rung} finished {Outcome} after {Duration}: {Detail}", _settings.Name,
                     f.Rung.ToWireName(), f.Outcome, f.Duration, f.Detail);
+                break;
+            case TunnelQuarantined q:
+                _log.Warning("Tunnel {Tunnel} quarantined: {Reason}", _settings.Name, q.Reason);
+                break;
+            case TunnelPaused or TunnelResumed or TunnelReleased:
+                _log.Info("Tunnel {Tunnel}: {Event}", _settings.Name, e);
                 break;
             case BackoffStarted b:
                 _log.Info("Tunnel {Tunnel}: backing off until {Until:O} after {Failed} failed repair(s)", _settings.Name, b.Until,

@@ -11,8 +11,15 @@ public static class TunnelProtocol
     /// <param name="RequestId">The number of the request this grant answers.</param>
     public sealed record PermitGranted(long PermitId, long RequestId = 0);
     public sealed record RestartRequested(string RequestedBy);
-    public sealed record RestartAccepted(string Tunnel, string Detail);
-    public sealed record RestartRejected(string Tunnel, string Reason);
+    /// <summary>Maintenance: observe, show, never repair, until resumed.</summary>
+    public sealed record PauseRequested(string By, string? Reason);
+    public sealed record ResumeRequested(string By);
+    /// <summary>End a quarantine now.</summary>
+    public sealed record ReleaseRequested(string By);
+
+    /// <summary>The answer to an operator's command.</summary>
+    public sealed record CommandAccepted(string Tunnel, string Detail);
+    public sealed record CommandRejected(string Tunnel, string Reason);
     /// <summary>From the fleet: stop supervising (a discovered tunnel whose peer is gone); record why, then stop.</summary>
     public sealed record Retire(string Reason);
 
@@ -29,6 +36,11 @@ public static class TunnelProtocol
     internal sealed record RetireTimedOut
     {
         public static readonly RetireTimedOut Instance = new();
+    }
+
+    internal sealed record QuarantineWindowPassed
+    {
+        public static readonly QuarantineWindowPassed Instance = new();
     }
 
     internal sealed record BackoffElapsed

@@ -43,3 +43,17 @@ public sealed record HistoryGap(DateTimeOffset At, long DroppedEvents, DateTimeO
 
 /// <summary>A discovered tunnel is no longer supervised: its peer is gone from the interface and from the conf.</summary>
 public sealed record TunnelRetired(DateTimeOffset At, string Reason) : ITunnelEvent;
+
+/// <summary>An operator put the tunnel into maintenance: it is observed and shown, never repaired.</summary>
+public sealed record TunnelPaused(DateTimeOffset At, string By, string? Reason) : ITunnelEvent;
+
+public sealed record TunnelResumed(DateTimeOffset At, string By) : ITunnelEvent;
+
+/// <summary>
+/// Too many repairs in the window: no more automatic repairs until <paramref name="Until"/> (null: until an
+/// operator releases it). <paramref name="Reason"/> says how many repairs in how long.
+/// </summary>
+public sealed record TunnelQuarantined(DateTimeOffset At, DateTimeOffset? Until, string Reason) : ITunnelEvent;
+
+/// <param name="ResetBudget">An operator's release forgets the repairs counted so far; the window's end does not.</param>
+public sealed record TunnelReleased(DateTimeOffset At, string By, string Reason, bool ResetBudget) : ITunnelEvent;

@@ -18,6 +18,11 @@ public static class TunnelRules
             (TunnelPhase.Unknown, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, h.Detail)],
             (TunnelPhase.Stale, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, $"recovered before a repair: {h.Detail}")],
             (TunnelPhase.Backoff, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, $"recovered during backoff: {h.Detail}")],
+            (TunnelPhase.Quarantined, HealthVerdict.Healthy h) =>
+            [
+                new TunnelReleased(now, Supervisor, "recovered on its own", ResetBudget: false),
+                new TunnelBecameHealthy(now, $"recovered during quarantine: {h.Detail}"),
+            ],
             (TunnelPhase.Unknown or TunnelPhase.Healthy, HealthVerdict.Stale s) => [new TunnelWentStale(now, s.Reason, s.Detail)],
             _ => Nothing,
         };
@@ -72,9 +77,48 @@ public static class TunnelRules
         new(now, StaleReason.BackoffElapsed,
             $"backoff elapsed after {state.FailedAttempts} failed repair(s); next rung {NextRung(state, settings).ToWireName()}");
 
-    /// <summary>An operator asked for a repair: it skips a backoff, but joins neither a queued nor a running repair.</summary>
+    /// <summary>
+    /// The flapping quarantine: when these events make the tunnel stale (of its own accord, not by an operator)
+    /// and it was already repaired <see cref="QuarantinePolicy.MaxRepairs"/> times within the window, it is
+    /// quarantined instead of repaired once more.
+    /// </summary>
+    public static IReadOnlyList<ITunnelEvent> WithQuarantine(TunnelState state, TunnelSettings settings, IReadOnlyList<ITunnelEvent> events,
+        DateTimeOffset now)
+    {
+        if (events.Count == 0 || events[^1] is not TunnelWentStale stale || stale.Reason == StaleReason.OperatorRequest) return events;
+        var policy = settings.Quarantine;
+        var repairs = state.RepairsWithin(policy.Window, now);
+        if (repairs < policy.MaxRepairs) return events;
+        var until = policy.ReleaseAfterWindow ? policy.ReleaseTime(state.RecentRepairs) : (DateTimeOffset?)null;
+        var reason = $"{repairs} repairs within {HealthRules.Seconds(policy.Window)} (limit {policy.MaxRepairs}): no automatic repair " +
+                     (until is { } end ? $"until {end:O}" : "until an operator releases it");
+        return [.. events, new TunnelQuarantined(now, until, reason)];
+    }
+
+    public static IReadOnlyList<ITunnelEvent> OnQuarantineWindowPassed(TunnelState state, DateTimeOffset now) =>
+        state.Phase == TunnelPhase.Quarantined
+            ? [new TunnelReleased(now, Supervisor, "the quarantine window passed", ResetBudget: false)]
+            : Nothing;
+
+    /// <summary>An operator ends a quarantine; the repairs counted so far are forgotten.</summary>
+    public static IReadOnlyList<ITunnelEvent> OnOperatorRelease(TunnelState state, DateTimeOffset now, string by) =>
+        state.Phase == TunnelPhase.Quarantined ? [new TunnelReleased(now, by, "released by an operator", ResetBudget: true)] : Nothing;
+
+    /// <summary>Maintenance: a repair in flight is recorded as interrupted, and nothing is repaired until resumed.</summary>
+    public static IReadOnlyList<ITunnelEvent> OnPause(TunnelState state, DateTimeOffset now, string by, string? reason)
+    {
+        if (state.Phase == TunnelPhase.Paused) return Nothing;
+        return state.CurrentRepair is { } repair
+            ? [new RepairFinished(now, repair.Rung, RepairOutcome.Interrupted, now - repair.StartedAt, $"paused by {by}"), new TunnelPaused(now, by, reason)]
+            : [new TunnelPaused(now, by, reason)];
+    }
+
+    public static IReadOnlyList<ITunnelEvent> OnResume(TunnelState state, DateTimeOffset now, string by) =>
+        state.Phase == TunnelPhase.Paused ? [new TunnelResumed(now, by)] : Nothing;
+
+    /// <summary>An operator asked for a repair: it skips a backoff or a quarantine, but joins neither a queued nor a running repair.</summary>
     public static IReadOnlyList<ITunnelEvent> OnOperatorRestart(TunnelState state, DateTimeOffset now, string requestedBy) =>
-        state.Phase is TunnelPhase.Unknown or TunnelPhase.Healthy or TunnelPhase.Backoff
+        state.Phase is TunnelPhase.Unknown or TunnelPhase.Healthy or TunnelPhase.Backoff or TunnelPhase.Quarantined
             ? [new TunnelWentStale(now, StaleReason.OperatorRequest, $"restart requested by {requestedBy}", requestedBy)]
             : Nothing;
 

@@ -42,6 +42,9 @@ public sealed record TunnelSettings
     /// <summary>Stale when tx grows while rx stays flat this long; null: not judged (the default).</summary>
     public TimeSpan? ReceiveStallAfter { get; init; }
 
+    /// <summary>How many repairs in how long put the tunnel into quarantine.</summary>
+    public QuarantinePolicy Quarantine { get; init; } = QuarantinePolicy.Default;
+
     /// <summary>Found on a local interface rather than configured; retired when its peer is gone from interface and conf.</summary>
     public bool Discovered { get; init; }
 
@@ -91,6 +94,17 @@ public sealed record RepairOptions(
     IReadOnlyDictionary<RepairRung, TimeSpan> VerifyTimeouts)
 {
     public static readonly RepairOptions None = new(null, null, null, TimeSpan.FromSeconds(60), new Dictionary<RepairRung, TimeSpan>());
+}
+
+/// <summary>More than <paramref name="MaxRepairs"/> repairs within <paramref name="Window"/> quarantine a tunnel (flapping).</summary>
+/// <param name="ReleaseAfterWindow">The quarantine ends by itself when the window has passed; false: only an operator ends it.</param>
+public sealed record QuarantinePolicy(int MaxRepairs, TimeSpan Window, bool ReleaseAfterWindow)
+{
+    public static readonly QuarantinePolicy Default = new(6, TimeSpan.FromMinutes(15), true);
+
+    /// <summary>When the repairs in the window will have fallen below the limit (the K-th most recent leaves it).</summary>
+    public DateTimeOffset ReleaseTime(IReadOnlyList<DateTimeOffset> recentRepairs) =>
+        recentRepairs.Count >= MaxRepairs ? recentRepairs[^MaxRepairs] + Window : DateTimeOffset.MinValue;
 }
 
 /// <summary>Time constants, named after what they mean (WireGuard's own from the whitepaper).</summary>

@@ -14,6 +14,10 @@ public enum TunnelPhase
     Restarting,
     /// <summary>A repair failed; waiting before the next rung.</summary>
     Backoff,
+    /// <summary>Maintenance: observed and shown, never repaired, until an operator resumes it.</summary>
+    Paused,
+    /// <summary>Repaired too often in a short time: no automatic repair until the window passes or an operator releases it.</summary>
+    Quarantined,
 }
 
 public sealed record RepairInFlight(RepairRung Rung, int Attempt, DateTimeOffset StartedAt, string RequestedBy);
@@ -49,6 +53,13 @@ public sealed record TunnelState
     /// <summary>Repairs started since the tunnel was first supervised.</summary>
     public int RepairCount { get; init; }
 
+    /// <summary>When the latest repairs started (the last <see cref="RecentRepairsKept"/>), for the flapping quarantine.</summary>
+    public IReadOnlyList<DateTimeOffset> RecentRepairs { get; init; } = [];
+
+    public DateTimeOffset? QuarantinedUntil { get; init; }
+
+    public const int RecentRepairsKept = 64;
+
     /// <summary>Who asked for the pending repair, when an operator did.</summary>
     public string? RequestedBy { get; init; }
 
@@ -71,6 +82,7 @@ public sealed record TunnelState
         {
             Phase = TunnelPhase.Restarting, PhaseSince = r.At, Reason = $"{r.Rung.ToWireName()} attempt {r.Attempt}",
             CurrentRepair = new RepairInFlight(r.Rung, r.Attempt, r.At, r.RequestedBy), RepairCount = RepairCount + 1,
+            RecentRepairs = [.. RecentRepairs.TakeLast(RecentRepairsKept - 1), r.At],
         },
         RepairFinished f => this with
         {
@@ -83,9 +95,34 @@ public sealed record TunnelState
             Phase = TunnelPhase.Backoff, PhaseSince = b.At, BackoffUntil = b.Until,
             Reason = $"backoff after {b.FailedAttempts} failed repair(s)",
         },
+        TunnelPaused p => EndEpisode() with
+        {
+            Phase = TunnelPhase.Paused, PhaseSince = p.At, Reason = p.Reason is null ? $"paused by {p.By}" : $"paused by {p.By}: {p.Reason}",
+        },
+        TunnelResumed r => EndEpisode() with { Phase = TunnelPhase.Unknown, PhaseSince = r.At, Reason = $"resumed by {r.By}" },
+        TunnelQuarantined q => this with
+        {
+            Phase = TunnelPhase.Quarantined, PhaseSince = q.At, Reason = q.Reason, QuarantinedUntil = q.Until, CurrentRepair = null,
+            BackoffUntil = null,
+        },
+        TunnelReleased r => EndEpisode() with
+        {
+            Phase = TunnelPhase.Unknown, PhaseSince = r.At, Reason = $"released by {r.By}: {r.Reason}",
+            RecentRepairs = r.ResetBudget ? [] : RecentRepairs,
+        },
         HistoryGap or TunnelRetired => this,
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown tunnel event"),
     };
+
+    /// <summary>Forgets the current episode: the ladder starts from the bottom again.</summary>
+    private TunnelState EndEpisode() => this with
+    {
+        StaleReason = null, EpisodeStartedAt = null, EpisodeReason = null, FailedAttempts = 0, CurrentRepair = null, BackoffUntil = null,
+        RequestedBy = null, QuarantinedUntil = null,
+    };
+
+    /// <summary>Repairs started within the window ending at <paramref name="now"/>.</summary>
+    public int RepairsWithin(TimeSpan window, DateTimeOffset now) => RecentRepairs.Count(at => now - at < window);
 
     public TunnelState ApplyAll(IEnumerable<ITunnelEvent> events) => events.Aggregate(this, (s, e) => s.Apply(e));
 }

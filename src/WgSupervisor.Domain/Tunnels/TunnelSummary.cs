@@ -25,7 +25,8 @@ public sealed record TunnelSummary(
     DateTimeOffset? BackoffUntil,
     string? Verdict = null,
     ProbeSummary? Probe = null,
-    IReadOnlyList<string>? Warnings = null)
+    IReadOnlyList<string>? Warnings = null,
+    DateTimeOffset? QuarantinedUntil = null)
 {
     /// <summary>A tunnel whose actor has not reported yet (its history is being read).</summary>
     public static TunnelSummary NotYetObserved(TunnelSettings settings, string node) => new(

@@ -10,19 +10,68 @@ using WgSupervisor.Domain.Tunnels;
 
 namespace WgSupervisor.Host.Admin;
 
-/// <summary>Reads a tunnel's history from the journal through Akka.Persistence.Query.</summary>
+/// <summary>Reads history from the journal through Akka.Persistence.Query: one tunnel's, or the whole fleet's, paged.</summary>
 public sealed class HistoryReader(ActorSystem system)
 {
-    private readonly SqlReadJournal _journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
+    public const string QueryPluginId = "akka.persistence.query.journal.sql";
+    private const string TunnelIdPrefix = "tunnel:";
 
-    /// <summary>The tunnel's events, oldest first, each as {seq, type, at, ...fields}.</summary>
-    public async Task<IReadOnlyList<JsonObject>> ReadAsync(string node, string tunnel, CancellationToken cancellationToken)
+    private readonly SqlReadJournal _journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(QueryPluginId);
+
+    /// <summary>A page of history across tunnels: the next page starts after <see cref="Page.Next"/>.</summary>
+    public sealed record Page(IReadOnlyList<JsonObject> Events, long? Next);
+
+    public sealed record Filter(DateTimeOffset? Since, DateTimeOffset? Until, string? Tunnel, string? Type);
+
+    /// <summary>One tunnel's events after <paramref name="afterSequenceNr"/>, oldest first, each as {seq, type, at, ...fields}.</summary>
+    public async Task<IReadOnlyList<JsonObject>> ReadTunnelAsync(string node, string tunnel, long afterSequenceNr, int limit,
+        CancellationToken cancellationToken)
     {
         var envelopes = await _journal
-            .CurrentEventsByPersistenceId(TunnelActor.PersistenceIdFor(node, tunnel), 0, long.MaxValue)
+            .CurrentEventsByPersistenceId(TunnelActor.PersistenceIdFor(node, tunnel), afterSequenceNr + 1, long.MaxValue)
+            .Where(e => e.Event is ITunnelEvent)
+            .Take(limit)
             .RunWith(Sink.Seq<EventEnvelope>(), system.Materializer())
             .WaitAsync(cancellationToken);
-        return envelopes.Where(e => e.Event is ITunnelEvent).Select(e => ToJson(e.SequenceNr, (ITunnelEvent)e.Event)).ToList();
+        return envelopes.Select(e => ToJson(e.SequenceNr, (ITunnelEvent)e.Event)).ToList();
+    }
+
+    /// <summary>The fleet's events in journal order (every node's, on a shared journal), filtered, after an offset.</summary>
+    public async Task<Page> ReadAllAsync(Filter filter, long afterOffset, int limit, CancellationToken cancellationToken)
+    {
+        var envelopes = await _journal
+            .CurrentAllEvents(Offset.Sequence(afterOffset))
+            .Where(e => e.Event is ITunnelEvent && e.PersistenceId.StartsWith(TunnelIdPrefix, StringComparison.Ordinal))
+            .Where(e => Matches(filter, e))
+            .Take(limit)
+            .RunWith(Sink.Seq<EventEnvelope>(), system.Materializer())
+            .WaitAsync(cancellationToken);
+        var events = envelopes.Select(e =>
+        {
+            var (node, tunnel) = Owner(e.PersistenceId);
+            var json = ToJson(e.SequenceNr, (ITunnelEvent)e.Event);
+            json["offset"] = ((Sequence)e.Offset).Value;
+            json["node"] = node;
+            json["tunnel"] = tunnel;
+            return json;
+        }).ToList();
+        return new Page(events, envelopes.Count == limit ? ((Sequence)envelopes[^1].Offset).Value : null);
+    }
+
+    private static bool Matches(Filter filter, EventEnvelope envelope)
+    {
+        var e = (ITunnelEvent)envelope.Event;
+        return (filter.Since is null || e.At >= filter.Since) &&
+               (filter.Until is null || e.At < filter.Until) &&
+               (filter.Type is null || EventTypeName(e) == filter.Type) &&
+               (filter.Tunnel is null || Owner(envelope.PersistenceId).Tunnel == filter.Tunnel);
+    }
+
+    /// <summary>"tunnel:NODE:NAME": node and tunnel names are validated to hold no ':'.</summary>
+    private static (string Node, string Tunnel) Owner(string persistenceId)
+    {
+        var parts = persistenceId.Split(':', 3);
+        return parts.Length == 3 ? (parts[1], parts[2]) : ("", persistenceId);
     }
 
     public static JsonObject ToJson(long sequenceNr, ITunnelEvent e)
@@ -37,6 +86,9 @@ public sealed class HistoryReader(ActorSystem system)
         return json;
     }
 
+    public static readonly IReadOnlyList<string> EventTypes =
+        ["healthy", "stale", "repair-started", "repair-finished", "backoff", "history-gap", "retired", "paused", "resumed", "quarantined", "released"];
+
     public static string EventTypeName(ITunnelEvent e) => e switch
     {
         TunnelBecameHealthy => "healthy",
@@ -46,6 +98,10 @@ public sealed class HistoryReader(ActorSystem system)
         BackoffStarted => "backoff",
         HistoryGap => "history-gap",
         TunnelRetired => "retired",
+        TunnelPaused => "paused",
+        TunnelResumed => "resumed",
+        TunnelQuarantined => "quarantined",
+        TunnelReleased => "released",
         _ => e.GetType().Name,
     };
 }

@@ -22,10 +22,11 @@ public static partial class ConfigLoader
 
     private static readonly string[] RootKeys =
         ["NodeName", "Admin", "PollIntervalSeconds", "MaxConcurrentRestarts", "Journal", "Cluster", "Discover", "Namespaces", "Defaults", "Tunnels"];
-    private static readonly string[] AdminKeys = ["Url"];
+    private static readonly string[] AdminKeys = ["Url", "TokenFile"];
     private static readonly string[] JournalKeys = ["Provider", "SqlitePath", "ConnectionString", "SnapshotEvery"];
     private static readonly string[] ClusterKeys = ["Hostname", "Port", "SeedNodes"];
-    private static readonly string[] ThresholdKeys = ["StaleAfterSeconds", "VerifyTimeoutSeconds", "Backoff", "Repair", "ReceiveStallSeconds"];
+    private static readonly string[] ThresholdKeys = ["StaleAfterSeconds", "VerifyTimeoutSeconds", "Backoff", "Repair", "ReceiveStallSeconds", "Quarantine"];
+    private static readonly string[] QuarantineKeys = ["MaxRepairs", "WindowSeconds", "ReleaseAfterWindow"];
     private static readonly string[] TunnelKeys =
         ["Name", "Interface", "PeerPublicKey", "Namespace", "WgQuickConfig", "Site", "EndpointHost", "Probe", .. ThresholdKeys];
     private static readonly string[] BackoffKeys = ["BaseSeconds", "Factor", "CapSeconds", "EscalateSeconds"];
@@ -42,6 +43,9 @@ public static partial class ConfigLoader
     /// <summary>Loads and validates; throws <see cref="ConfigException"/> listing every problem.</summary>
     public static SupervisorConfig Load(string path, IDictionary<string, string?>? environment = null)
     {
+        var token = environment is null
+            ? Environment.GetEnvironmentVariable(Admin.AdminToken.EnvironmentVariable)
+            : environment.TryGetValue(Admin.AdminToken.EnvironmentVariable, out var given) ? given : null;
         if (!File.Exists(path)) throw new ConfigException([new ConfigProblem(path, "the configuration file does not exist")]);
         var syntax = CheckJsonSyntax(path);
         if (syntax is not null) throw new ConfigException([syntax]);
@@ -60,10 +64,11 @@ public static partial class ConfigLoader
             // E.g. a key given twice (keys are case-insensitive): the provider names it in its message.
             throw new ConfigException([new ConfigProblem(path, (e.InnerException ?? e).Message)]);
         }
-        return Read(root);
+        return Read(root, token);
     }
 
-    public static SupervisorConfig Read(IConfiguration root)
+    /// <param name="environmentToken">The admin token from WGSUPERVISOR_ADMIN_TOKEN, if set.</param>
+    public static SupervisorConfig Read(IConfiguration root, string? environmentToken = null)
     {
         var reader = new Reader();
         reader.RejectUnknown(root, "", RootKeys);
@@ -74,6 +79,10 @@ public static partial class ConfigLoader
         var admin = root.GetSection("Admin");
         reader.RejectUnknown(admin, "Admin", AdminKeys);
         var adminUrl = reader.Url(admin, "Admin:Url", "http://127.0.0.1:5080");
+        var token = ReadToken(reader, admin, environmentToken);
+        if (!token.IsSet && !IsLoopback(adminUrl))
+            reader.Problem("Admin:Url", $"{adminUrl} is reachable from other hosts: refusing to start without an admin token " +
+                                        $"(set {Admin.AdminToken.EnvironmentVariable} or Admin:TokenFile), or bind to 127.0.0.1");
 
         var pollInterval = reader.Seconds(root, "PollIntervalSeconds", 5, minimum: 0.1);
         var maxRestarts = reader.Integer(root, "MaxConcurrentRestarts", 2, minimum: 1);
@@ -96,6 +105,7 @@ public static partial class ConfigLoader
             Name = "discovered", Interface = "wg0", PeerPublicKey = "", WgQuickConfig = "/etc/wireguard/wg0.conf", Discovered = true,
             StaleAfter = baseline.StaleAfter, VerifyTimeout = baseline.VerifyTimeout, Backoff = baseline.Backoff,
             Ladder = baseline.Ladder ?? DefaultLadder, Repair = baseline.Repair, ReceiveStallAfter = baseline.ReceiveStallAfter,
+            Quarantine = baseline.Quarantine,
         };
 
         var tunnels = new List<TunnelSettings>();
@@ -112,11 +122,37 @@ public static partial class ConfigLoader
         reader.ThrowIfAny();
         return new SupervisorConfig(nodeName, adminUrl, pollInterval, maxRestarts, journal, cluster, tunnels, reader.Warnings)
         {
+            AdminToken = token,
             Discover = discover,
             Namespaces = namespaces.Distinct().ToList(),
             DiscoveryTemplate = template,
         };
     }
+
+    private const int MinimumTokenLength = 16;
+
+    /// <summary>The token from the environment, else from Admin:TokenFile; never from the configuration file itself.</summary>
+    private static Admin.AdminToken ReadToken(Reader reader, IConfiguration admin, string? environmentToken)
+    {
+        var fromFile = reader.Text(admin, "TokenFile");
+        string? token = environmentToken;
+        if (token is null && fromFile is not null)
+        {
+            if (!File.Exists(fromFile)) reader.Problem("Admin:TokenFile", $"{fromFile} does not exist");
+            else token = File.ReadAllText(fromFile).Trim();
+        }
+        if (token is null) return Admin.AdminToken.None;
+        if (token.Length < MinimumTokenLength || token.Any(char.IsWhiteSpace))
+        {
+            reader.Problem(environmentToken is not null ? Admin.AdminToken.EnvironmentVariable : "Admin:TokenFile",
+                $"the admin token must be at least {MinimumTokenLength} characters without spaces (e.g. openssl rand -hex 24)");
+            return Admin.AdminToken.None;
+        }
+        return Admin.AdminToken.Of(token);
+    }
+
+    private static bool IsLoopback(Uri url) =>
+        url.IsLoopback || (System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
 
     private static JournalConfig ReadJournal(Reader reader, IConfigurationSection section)
     {
@@ -143,13 +179,13 @@ public static partial class ConfigLoader
     }
 
     private sealed record ThresholdSettings(TimeSpan StaleAfter, TimeSpan VerifyTimeout, BackoffPolicy Backoff, IReadOnlyList<RepairRung>? Ladder,
-        RepairOptions Repair, TimeSpan? ReceiveStallAfter);
+        RepairOptions Repair, TimeSpan? ReceiveStallAfter, QuarantinePolicy Quarantine);
 
     /// <summary>Cheapest first. A ladder given in the configuration replaces this one whole.</summary>
     public static readonly IReadOnlyList<RepairRung> DefaultLadder = [RepairRung.ReresolveEndpoint, RepairRung.ResetPeer, RepairRung.RestartInterface];
 
     private static readonly ThresholdSettings Baseline = new(Thresholds.DefaultStaleAfter, TimeSpan.FromSeconds(20), BackoffPolicy.Default,
-        null, RepairOptions.None, null);
+        null, RepairOptions.None, null, QuarantinePolicy.Default);
 
     private static ThresholdSettings ReadThresholds(Reader reader, IConfiguration section, string path, ThresholdSettings fallback)
     {
@@ -166,7 +202,14 @@ public static partial class ConfigLoader
         var stall = reader.Text(section, "ReceiveStallSeconds") is null
             ? fallback.ReceiveStallAfter
             : reader.Seconds(section, $"{path}:ReceiveStallSeconds", 0, minimum: 1);
-        return new ThresholdSettings(staleAfter, verify, new BackoffPolicy(backoffBase, factor, cap) { Escalation = escalate }, ladder, repair, stall);
+        var quarantineSection = section.GetSection("Quarantine");
+        reader.RejectUnknown(quarantineSection, $"{path}:Quarantine", QuarantineKeys);
+        var quarantine = new QuarantinePolicy(
+            reader.Integer(quarantineSection, $"{path}:Quarantine:MaxRepairs", fallback.Quarantine.MaxRepairs, minimum: 1, maximum: 1000),
+            reader.Seconds(quarantineSection, $"{path}:Quarantine:WindowSeconds", fallback.Quarantine.Window.TotalSeconds, minimum: 1),
+            reader.Boolean(quarantineSection, $"{path}:Quarantine:ReleaseAfterWindow", fallback.Quarantine.ReleaseAfterWindow));
+        return new ThresholdSettings(staleAfter, verify, new BackoffPolicy(backoffBase, factor, cap) { Escalation = escalate }, ladder, repair, stall,
+            quarantine);
     }
 
     /// <summary>Rungs as names ("reset-peer") or objects ({ "Rung": "command", "Command": [...], "TimeoutSeconds": 30 }).</summary>
@@ -276,6 +319,7 @@ public static partial class ConfigLoader
             Name = name, Interface = iface, PeerPublicKey = peer, Namespace = ns, WgQuickConfig = wgQuick, Site = site,
             StaleAfter = thresholds.StaleAfter, VerifyTimeout = thresholds.VerifyTimeout, Backoff = thresholds.Backoff,
             Repair = thresholds.Repair with { EndpointHost = endpointHost }, Probe = probe, ReceiveStallAfter = thresholds.ReceiveStallAfter,
+            Quarantine = thresholds.Quarantine,
         };
         return thresholds.Ladder is null ? tunnel with { Ladder = WireGuardAdapter.ApplicableLadderFor(tunnel with { Ladder = DefaultLadder }) } : tunnel with { Ladder = thresholds.Ladder };
     }

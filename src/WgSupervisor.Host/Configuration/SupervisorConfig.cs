@@ -1,4 +1,5 @@
 using WgSupervisor.Domain.Tunnels;
+using WgSupervisor.Host.Admin;
 
 namespace WgSupervisor.Host.Configuration;
 
@@ -23,6 +24,9 @@ public sealed record SupervisorConfig(
     IReadOnlyList<TunnelSettings> Tunnels,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>The bearer token of mutating admin routes (from the environment or Admin:TokenFile; it never prints).</summary>
+    public AdminToken AdminToken { get; init; } = AdminToken.None;
+
     /// <summary>Supervise every peer of every local interface in the watched namespaces, not only the configured tunnels.</summary>
     public bool Discover { get; init; } = true;
 

@@ -15,6 +15,9 @@ namespace WgSupervisor.Integration.Tests.Support;
 public sealed class SupervisorProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>The admin token every supervisor started here gets; <see cref="Http"/> sends it.</summary>
+    public const string AdminToken = "integration-test-token-4f9c2a7e";
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -24,6 +27,7 @@ public sealed class SupervisorProcess : IAsyncDisposable
         BaseUrl = baseUrl;
         ConfigPath = configPath;
         Http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(15) };
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
     }
 
     public Uri BaseUrl { get; }
@@ -116,6 +120,7 @@ public sealed class SupervisorProcess : IAsyncDisposable
         foreach (var argument in extraArguments) startInfo.ArgumentList.Add(argument);
         startInfo.ArgumentList.Add("--config");
         startInfo.ArgumentList.Add(configPath);
+        startInfo.Environment["WGSUPERVISOR_ADMIN_TOKEN"] = AdminToken;
         if (environment is not null)
             foreach (var (key, value) in environment) startInfo.Environment[key] = value;
         return Process.Start(startInfo) ?? throw new InvalidOperationException("dotnet did not start");
