@@ -1,3 +1,4 @@
+using WgSupervisor.Domain;
 using System.Runtime.Serialization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -39,6 +40,13 @@ public sealed class TunnelEventSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         { "backoff.v1", new BackoffStarted(At, Later, 3) },
         { "gap.v1", new HistoryGap(Later, 42, At) },
         { "retired.v1", new TunnelRetired(At, "its peer was removed from the interface") },
+        { "paused.v1", new TunnelPaused(At, "alice via admin API", "line maintenance") },
+        { "paused.v1", new TunnelPaused(At, "operator via admin API", null) },
+        { "resumed.v1", new TunnelResumed(Later, "alice via admin API") },
+        { "quarantined.v1", new TunnelQuarantined(At, Later, "6 repairs within 900 s (limit 6)") },
+        { "quarantined.v1", new TunnelQuarantined(At, null, "6 repairs within 900 s (limit 6)") },
+        { "released.v1", new TunnelReleased(Later, "supervisor", "the quarantine window passed", false) },
+        { "released.v1", new TunnelReleased(Later, "bob via admin API", "released by an operator", true) },
         { "state.v1", TunnelState.Initial },
         { "state.v1", FullState },
     };
@@ -67,6 +75,8 @@ public sealed class TunnelEventSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         BackoffUntil = Later.AddSeconds(40),
         RepairCount = 7,
         RequestedBy = "operator:alice",
+        RecentRepairs = new ValueList<DateTimeOffset>([At, Later]),
+        QuarantinedUntil = Later.AddMinutes(15),
     };
 
     [Theory]
@@ -183,7 +193,7 @@ public sealed class TunnelEventSerializerSpecs : Akka.TestKit.Xunit2.TestKit
              "lastRepair":{"rung":"reset-peer","outcome":"ActionFailed","at":"{{AtText}}","durationMs":2345,"detail":"wg set failed"},
              "backoffUntil":null,"repairCount":7,"requestedBy":"operator:alice"}
             """,
-            FullState with { EpisodeReason = null, BackoffUntil = null }
+            FullState with { EpisodeReason = null, BackoffUntil = null, RecentRepairs = ValueList<DateTimeOffset>.Empty, QuarantinedUntil = null }
         },
     };
 

@@ -3,6 +3,7 @@ using System.Runtime.Serialization;
 using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Serialization;
+using WgSupervisor.Domain;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 
@@ -150,7 +151,9 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         BackoffUntil = OptionalTime(json, "backoffUntil"),
         RepairCount = Int(json, "repairCount"),
         RequestedBy = OptionalText(json, "requestedBy"),
-        RecentRepairs = json["recentRepairs"] is JsonArray recent ? recent.Select(n => n!.GetValue<DateTimeOffset>()).ToList() : [],
+        RecentRepairs = json["recentRepairs"] is JsonArray recent
+            ? new ValueList<DateTimeOffset>(recent.Select(n => n!.GetValue<DateTimeOffset>()))
+            : ValueList<DateTimeOffset>.Empty,
         QuarantinedUntil = OptionalTime(json, "quarantinedUntil"),
     };
 

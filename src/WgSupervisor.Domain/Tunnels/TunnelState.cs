@@ -54,7 +54,7 @@ public sealed record TunnelState
     public int RepairCount { get; init; }
 
     /// <summary>When the latest repairs started (the last <see cref="RecentRepairsKept"/>), for the flapping quarantine.</summary>
-    public IReadOnlyList<DateTimeOffset> RecentRepairs { get; init; } = [];
+    public ValueList<DateTimeOffset> RecentRepairs { get; init; } = ValueList<DateTimeOffset>.Empty;
 
     public DateTimeOffset? QuarantinedUntil { get; init; }
 
@@ -82,7 +82,7 @@ public sealed record TunnelState
         {
             Phase = TunnelPhase.Restarting, PhaseSince = r.At, Reason = $"{r.Rung.ToWireName()} attempt {r.Attempt}",
             CurrentRepair = new RepairInFlight(r.Rung, r.Attempt, r.At, r.RequestedBy), RepairCount = RepairCount + 1,
-            RecentRepairs = [.. RecentRepairs.TakeLast(RecentRepairsKept - 1), r.At],
+            RecentRepairs = new ValueList<DateTimeOffset>(RecentRepairs.TakeLast(RecentRepairsKept - 1).Append(r.At)),
         },
         RepairFinished f => this with
         {
@@ -108,7 +108,7 @@ public sealed record TunnelState
         TunnelReleased r => EndEpisode() with
         {
             Phase = TunnelPhase.Unknown, PhaseSince = r.At, Reason = $"released by {r.By}: {r.Reason}",
-            RecentRepairs = r.ResetBudget ? [] : RecentRepairs,
+            RecentRepairs = r.ResetBudget ? ValueList<DateTimeOffset>.Empty : RecentRepairs,
         },
         HistoryGap or TunnelRetired => this,
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown tunnel event"),
