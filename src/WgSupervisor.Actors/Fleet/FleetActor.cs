@@ -84,6 +84,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         Receive<GetTunnels>(_ => Sender.Tell(new TunnelList(_summaries.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList())));
         Receive<GetTunnel>(g => Sender.Tell(_summaries.TryGetValue(g.Name, out var s) ? new TunnelFound(s) : new TunnelNotFound(g.Name)));
         Receive<RestartTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.RestartRequested(r.RequestedBy)));
+        Receive<GetTunnelSamples>(g => ForwardToTunnel(g.Name, TunnelProtocol.GetSamples.Instance));
         Receive<PauseTunnel>(p => ForwardToTunnel(p.Name, new TunnelProtocol.PauseRequested(p.By, p.Reason)));
         Receive<ResumeTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.ResumeRequested(r.By)));
         Receive<ReleaseTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.ReleaseRequested(r.By)));

@@ -27,6 +27,8 @@ public static class FleetProtocol
     public sealed record TunnelFound(TunnelSummary Tunnel);
     public sealed record TunnelNotFound(string Name);
     public sealed record RestartTunnel(string Name, string RequestedBy);
+    /// <summary>Answered by the tunnel with <see cref="Tunnels.TunnelProtocol.Samples"/>.</summary>
+    public sealed record GetTunnelSamples(string Name);
     public sealed record PauseTunnel(string Name, string By, string? Reason);
     public sealed record ResumeTunnel(string Name, string By);
     public sealed record ReleaseTunnel(string Name, string By);

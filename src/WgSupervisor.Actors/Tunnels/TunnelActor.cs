@@ -44,6 +44,10 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private IActorRef _history = ActorRefs.Nobody;
     private TunnelState _state = TunnelState.Initial;
     private TunnelObservation? _lastObservation;
+    private readonly Queue<TunnelSample> _samples = new();
+
+    /// <summary>Observations kept for charts: an hour at a 5-s poll interval.</summary>
+    private const int SamplesKept = 720;
     private TrafficHistory? _traffic;
     private ProbeStatus _probe = ProbeStatus.None;
     private bool _probing;
@@ -220,6 +224,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     private void CommonHandlers()
     {
+        Receive<GetSamples>(_ => Sender.Tell(new Samples(_settings.Name, _samples.ToList())));
         Receive<PauseRequested>(p => Command(TunnelRules.OnPause(_state, Now, p.By, p.Reason), "paused: observed, never repaired"));
         Receive<ResumeRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, $"not paused (phase {_state.Phase})")));
         Receive<ReleaseRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, $"not quarantined (phase {_state.Phase})")));
@@ -446,6 +451,10 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Remember(TunnelObservation observation)
     {
         _lastObservation = observation;
+        if (_samples.Count >= SamplesKept) _samples.Dequeue();
+        var handshake = observation.Peer?.LatestHandshake;
+        _samples.Enqueue(new TunnelSample(observation.At, handshake is { } h ? Math.Max(0, Math.Round((observation.At - h).TotalSeconds, 1)) : null,
+            observation.Peer?.RxBytes ?? 0, observation.Peer?.TxBytes ?? 0, _state.Phase));
         if (observation.Peer is { LatestHandshake: null }) _neverHandshakenSince ??= Now;
         else _neverHandshakenSince = null;
         if (observation.Peer is { } peer) _traffic = _traffic is null ? TrafficHistory.Start(peer, Now) : _traffic.Observe(peer, Now);

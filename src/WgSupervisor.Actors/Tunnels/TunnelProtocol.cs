@@ -17,6 +17,14 @@ public static class TunnelProtocol
     /// <summary>End a quarantine now.</summary>
     public sealed record ReleaseRequested(string By);
 
+    /// <summary>The recent observations kept for charts (oldest first).</summary>
+    public sealed record GetSamples
+    {
+        public static readonly GetSamples Instance = new();
+    }
+
+    public sealed record Samples(string Tunnel, IReadOnlyList<Domain.Tunnels.TunnelSample> Items);
+
     /// <summary>The answer to an operator's command.</summary>
     public sealed record CommandAccepted(string Tunnel, string Detail);
     public sealed record CommandRejected(string Tunnel, string Reason);

@@ -42,3 +42,6 @@ public sealed record TunnelSummary(
 
 /// <summary>What the tunnel's probe last said.</summary>
 public sealed record ProbeSummary(string Target, bool? LastSucceeded, int ConsecutiveFailures, DateTimeOffset? LastSuccessAt, string? LastError);
+
+/// <summary>One observation kept for the operator's chart: handshake age (null: never), counters, and the phase then.</summary>
+public sealed record TunnelSample(DateTimeOffset At, double? HandshakeAgeSeconds, long RxBytes, long TxBytes, TunnelPhase Phase);

@@ -47,6 +47,19 @@ public static class TunnelRoutes
             return Results.Ok(await history.ReadTunnelAsync(found.Tunnel.Node, name, afterSeq ?? 0, take, ct));
         }).WithSummary("A tunnel's history from the journal, oldest first (page with after=seq)");
 
+        api.MapGet("/tunnels/{name}/samples", async (string name, IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
+        {
+            if (RouteParameters.CheckName(name, "name") is { } invalid) return invalid;
+            var reply = await fleet.ActorRef.Ask<object>(new GetTunnelSamples(name), AdminEndpoints.AskTimeout, ct);
+            return reply is TunnelProtocol.Samples samples
+                ? Results.Ok(samples.Items.Select(s => new
+                {
+                    at = s.At, handshakeAgeSeconds = s.HandshakeAgeSeconds, rxBytes = s.RxBytes, txBytes = s.TxBytes,
+                    state = TunnelResource.StateName(s.Phase),
+                }))
+                : Problems.TunnelNotFound(name);
+        }).WithSummary("Recent observations (up to 720, oldest first) for charts of handshake age and traffic");
+
         api.MapPost("/tunnels/{name}/restart", (string name, HttpContext http, IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
             CommandAsync(name, fleet, new RestartTunnel(name, AdminEndpoints.Operator(http)), ct))
             .RequireToken().WithSummary("Queue a repair (through the same permits as automatic repairs)");
