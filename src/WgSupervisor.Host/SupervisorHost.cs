@@ -2,6 +2,7 @@ using Serilog;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Host.Admin;
 using WgSupervisor.Host.Configuration;
+using WgSupervisor.Host.Dashboard;
 using WgSupervisor.Host.Hosting;
 using WgSupervisor.WireGuard;
 using WgSupervisor.WireGuard.Processes;
@@ -21,7 +22,7 @@ public static class SupervisorHost
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         var socketProber = prober ?? new SocketProber();
-        var adapter = wireGuard ?? new WireGuardAdapter(new ProcessRunner(), TimeProvider.System);
+        var adapter = wireGuard ?? CreateBackend(config);
         if (adapter is WireGuardAdapter real) Log.Information("Observing WireGuard through {Source}", real.EffectiveSource == ObservationSource.Uapi
             ? "the UAPI sockets (no process per poll)" : "wg show all dump");
         builder.Services.AddWgSupervisorAkka(config, adapter, socketProber);
@@ -31,12 +32,21 @@ public static class SupervisorHost
 
         var app = builder.Build();
         if (socketProber is IDisposable disposable) app.Lifetime.ApplicationStopped.Register(disposable.Dispose);
+        // The simulation keeps timers and a state file.
+        if (adapter is IDisposable backend) app.Lifetime.ApplicationStopped.Register(backend.Dispose);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
         app.MapAdminApi(config);
+        app.MapDashboard();
         return app;
     }
+
+    private static IWireGuard CreateBackend(SupervisorConfig config) => config.Backend switch
+    {
+        BackendKind.Simulated => new WgSupervisor.WireGuard.Simulation.SimulatedWireGuard(config.Simulation!, TimeProvider.System),
+        _ => new WireGuardAdapter(new ProcessRunner(), TimeProvider.System),
+    };
 
     public static void ConfigureLogging()
     {

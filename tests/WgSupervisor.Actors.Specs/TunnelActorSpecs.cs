@@ -888,7 +888,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
     private TunnelState ReadJournal()
     {
         var reader = CreateTestProbe();
-        var journal = reader.ChildActorOf(TunnelJournal.Props(TunnelActor.PersistenceIdFor(Node, Name), 0));
+        var journal = reader.ChildActorOf(TunnelJournal.Props(TunnelActor.PersistenceIdFor(Node, Name), HistorySettings.Default with { SnapshotEvery = 0 }));
         var recovered = reader.ExpectMsg<TunnelJournal.Recovered>(Wait);
         Sys.Stop(journal);
         return recovered.State;

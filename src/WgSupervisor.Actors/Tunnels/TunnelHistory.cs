@@ -73,7 +73,12 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
             ReportBacklog();
         });
         Receive<TunnelJournal.Recovered>(OnRecovered);
-        Receive<TunnelJournal.Written>(w => { Confirm(w.LastSequenceNr); Flush(); });
+        Receive<TunnelJournal.Written>(w =>
+        {
+            if (_settings.LogAcknowledgements) _log.Info("journal-ack {PersistenceId} {SequenceNr}", _persistenceId, w.LastSequenceNr);
+            Confirm(w.LastSequenceNr);
+            Flush();
+        });
         Receive<Terminated>(t => t.ActorRef.Equals(_writer), _ => OnWriterLost());
         Receive<RestartWriter>(_ => StartWriter());
     }
@@ -87,7 +92,7 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
 
     private void StartWriter()
     {
-        _writer = Context.Watch(Context.ActorOf(TunnelJournal.Props(_persistenceId, _settings.SnapshotEvery), "journal"));
+        _writer = Context.Watch(Context.ActorOf(TunnelJournal.Props(_persistenceId, _settings), "journal"));
         _writerReady = false;
     }
 
@@ -175,7 +180,11 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
 
 /// <param name="SnapshotEvery">Save the tunnel's state every N events, so that recovery reads little.</param>
 /// <param name="MaxPendingEvents">Events kept while the journal is down; beyond, the oldest become a recorded gap.</param>
-public sealed record HistorySettings(int SnapshotEvery = 100, int MaxPendingEvents = 10_000, int MaxBatch = 100)
+/// <param name="LogAcknowledgements">Log each acknowledged write ("journal-ack PERSISTENCE-ID SEQ"), for diagnostics and the crash test.</param>
+/// <param name="RetentionDays">Delete events older than this (after a snapshot covers them); null: keep everything.</param>
+/// <param name="KeepLastEvents">Never delete the most recent events of a tunnel, however old.</param>
+public sealed record HistorySettings(int SnapshotEvery = 100, int MaxPendingEvents = 10_000, int MaxBatch = 100, bool LogAcknowledgements = false,
+    int? RetentionDays = null, int KeepLastEvents = 1000)
 {
     public static readonly HistorySettings Default = new();
 }

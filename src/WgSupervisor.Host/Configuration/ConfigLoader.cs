@@ -7,6 +7,7 @@ using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.WireGuard;
 using WgSupervisor.WireGuard.Parsing;
+using WgSupervisor.WireGuard.Simulation;
 
 namespace WgSupervisor.Host.Configuration;
 
@@ -21,9 +22,15 @@ public static partial class ConfigLoader
     public const string DefaultPath = "config/wgsupervisor.json";
 
     private static readonly string[] RootKeys =
-        ["NodeName", "Admin", "PollIntervalSeconds", "MaxConcurrentRestarts", "Journal", "Cluster", "Discover", "Namespaces", "Defaults", "Tunnels"];
+    [
+        "NodeName", "Admin", "PollIntervalSeconds", "MaxConcurrentRestarts", "MaxConcurrentRestartsPerSite", "Journal", "Cluster", "Discover",
+        "Namespaces", "Backend", "Simulation", "Defaults", "Tunnels",
+    ];
+    private static readonly string[] SimulationKeys =
+        ["Tunnels", "Namespace", "BreakEverySeconds", "BreakAllAfterSeconds", "RepairSeconds", "FixProbability", "StateFile", "Seed"];
     private static readonly string[] AdminKeys = ["Url", "TokenFile"];
-    private static readonly string[] JournalKeys = ["Provider", "SqlitePath", "ConnectionString", "SnapshotEvery"];
+    private static readonly string[] JournalKeys =
+        ["Provider", "SqlitePath", "ConnectionString", "SnapshotEvery", "LogAcknowledgements", "RetentionDays", "KeepLastEvents"];
     private static readonly string[] ClusterKeys = ["Hostname", "Port", "SeedNodes"];
     private static readonly string[] ThresholdKeys = ["StaleAfterSeconds", "VerifyTimeoutSeconds", "Backoff", "Repair", "ReceiveStallSeconds", "Quarantine"];
     private static readonly string[] QuarantineKeys = ["MaxRepairs", "WindowSeconds", "ReleaseAfterWindow"];
@@ -86,6 +93,13 @@ public static partial class ConfigLoader
 
         var pollInterval = reader.Seconds(root, "PollIntervalSeconds", 5, minimum: 0.1);
         var maxRestarts = reader.Integer(root, "MaxConcurrentRestarts", 2, minimum: 1);
+        int? maxPerSite = reader.Text(root, "MaxConcurrentRestartsPerSite") is null
+            ? null
+            : reader.Integer(root, "MaxConcurrentRestartsPerSite", 1, minimum: 1);
+        var backend = reader.Choice(root, "Backend", BackendKind.WireGuard);
+        var simulation = backend == BackendKind.Simulated ? ReadSimulation(reader, root.GetSection("Simulation")) : null;
+        if (backend != BackendKind.Simulated && root.GetSection("Simulation").GetChildren().Any())
+            reader.Problem("Simulation", "only read with Backend: Simulated");
         var journal = ReadJournal(reader, root.GetSection("Journal"));
         var cluster = ReadCluster(reader, root.GetSection("Cluster"));
 
@@ -95,6 +109,7 @@ public static partial class ConfigLoader
 
         var discover = reader.Boolean(root, "Discover", true);
         var namespaces = new List<string?> { null };
+        if (simulation is not null) namespaces.Add(simulation.Namespace);
         foreach (var entry in root.GetSection("Namespaces").GetChildren())
         {
             if (entry.Value is { } ns && NamePattern().IsMatch(ns)) namespaces.Add(ns);
@@ -110,12 +125,13 @@ public static partial class ConfigLoader
 
         var tunnels = new List<TunnelSettings>();
         var tunnelSections = root.GetSection("Tunnels").GetChildren().ToList();
+        var checkFiles = backend == BackendKind.WireGuard;
         // Names are checked across every entry, valid or not, so that one mistake does not hide another.
         foreach (var group in tunnelSections.Where(t => t["Name"] is { Length: > 0 }).GroupBy(t => t["Name"]!, StringComparer.Ordinal)
                      .Where(g => g.Count() > 1))
             reader.Problem($"Tunnels:{group.Last().Key}:Name", $"the name '{group.Key}' is used by {group.Count()} tunnels; names must be unique");
         foreach (var section in tunnelSections.OrderBy(s => int.TryParse(s.Key, out var i) ? i : int.MaxValue))
-            if (ReadTunnel(reader, section, $"Tunnels:{section.Key}", baseline) is { } tunnel) tunnels.Add(tunnel);
+            if (ReadTunnel(reader, section, $"Tunnels:{section.Key}", baseline, checkFiles) is { } tunnel) tunnels.Add(tunnel);
         CheckUnique(reader, tunnels);
         if (tunnels.Count == 0) reader.Warn("Tunnels: no tunnels are configured; the supervisor will watch nothing");
 
@@ -123,10 +139,27 @@ public static partial class ConfigLoader
         return new SupervisorConfig(nodeName, adminUrl, pollInterval, maxRestarts, journal, cluster, tunnels, reader.Warnings)
         {
             AdminToken = token,
+            Backend = backend,
+            Simulation = simulation,
+            MaxConcurrentRestartsPerSite = maxPerSite,
             Discover = discover,
             Namespaces = namespaces.Distinct().ToList(),
             DiscoveryTemplate = template,
         };
+    }
+
+    private static SimulationSettings ReadSimulation(Reader reader, IConfigurationSection section)
+    {
+        reader.RejectUnknown(section, "Simulation", SimulationKeys);
+        var tunnels = reader.Integer(section, "Simulation:Tunnels", 10, minimum: 1, maximum: 100_000);
+        var ns = reader.Text(section, "Namespace") ?? "sim";
+        if (!NamePattern().IsMatch(ns)) reader.Problem("Simulation:Namespace", "use 1-64 letters, digits, '.', '_' or '-'");
+        TimeSpan? OptionalSeconds(string key) =>
+            reader.Text(section, key) is null ? null : reader.Seconds(section, $"Simulation:{key}", 0, minimum: 0.01);
+        var fix = reader.Number(section, "Simulation:FixProbability", 0.5, minimum: 0);
+        if (fix > 1) reader.Problem("Simulation:FixProbability", "a probability: at most 1");
+        return new SimulationSettings(tunnels, ns, OptionalSeconds("BreakEverySeconds"), OptionalSeconds("BreakAllAfterSeconds"),
+            OptionalSeconds("RepairSeconds"), fix, reader.Text(section, "StateFile"), reader.Integer(section, "Simulation:Seed", 1, minimum: 0));
     }
 
     private const int MinimumTokenLength = 16;
@@ -163,7 +196,10 @@ public static partial class ConfigLoader
         if (provider == JournalProvider.PostgreSql && string.IsNullOrWhiteSpace(connectionString))
             reader.Problem("Journal:ConnectionString", "required when Journal:Provider is PostgreSql");
         var snapshotEvery = reader.Integer(section, "Journal:SnapshotEvery", 100, minimum: 1);
-        return new JournalConfig(provider, sqlitePath, connectionString, snapshotEvery);
+        var logAcknowledgements = reader.Boolean(section, "Journal:LogAcknowledgements", false);
+        int? retentionDays = reader.Text(section, "RetentionDays") is null ? null : reader.Integer(section, "Journal:RetentionDays", 90, minimum: 1);
+        var keepLast = reader.Integer(section, "Journal:KeepLastEvents", 1000, minimum: 0);
+        return new JournalConfig(provider, sqlitePath, connectionString, snapshotEvery, logAcknowledgements, retentionDays, keepLast);
     }
 
     private static ClusterConfig ReadCluster(Reader reader, IConfigurationSection section)
@@ -283,7 +319,7 @@ public static partial class ConfigLoader
     [GeneratedRegex("^[A-Za-z0-9@_.:-]{1,200}$")]
     private static partial Regex UnitPattern();
 
-    private static TunnelSettings? ReadTunnel(Reader reader, IConfigurationSection section, string path, ThresholdSettings baseline)
+    private static TunnelSettings? ReadTunnel(Reader reader, IConfigurationSection section, string path, ThresholdSettings baseline, bool checkFiles)
     {
         var before = reader.ProblemCount;
         reader.RejectUnknown(section, path, TunnelKeys);
@@ -304,7 +340,7 @@ public static partial class ConfigLoader
             if (!Path.IsPathFullyQualified(wgQuick)) reader.Problem($"{path}:WgQuickConfig", "use an absolute path");
             else if (Path.GetFileName(wgQuick) != $"{iface}.conf")
                 reader.Problem($"{path}:WgQuickConfig", $"wg-quick names the interface after the file: expected a file named {iface}.conf");
-            else if (!File.Exists(wgQuick)) reader.Problem($"{path}:WgQuickConfig", $"{wgQuick} does not exist");
+            else if (checkFiles && !File.Exists(wgQuick)) reader.Problem($"{path}:WgQuickConfig", $"{wgQuick} does not exist");
         }
         var thresholds = ReadThresholds(reader, section, path, baseline);
         var probe = ReadProbe(reader, section.GetSection("Probe"), $"{path}:Probe");

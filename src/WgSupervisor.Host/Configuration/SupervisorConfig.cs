@@ -9,7 +9,18 @@ public enum JournalProvider
     PostgreSql,
 }
 
-public sealed record JournalConfig(JournalProvider Provider, string SqlitePath, string? ConnectionString, int SnapshotEvery);
+/// <param name="LogAcknowledgements">Log every write the journal acknowledges (diagnostics; the crash test reads them).</param>
+/// <param name="RetentionDays">Drop events older than this many days (null: keep all), but always keep the last <paramref name="KeepLastEvents"/>.</param>
+public sealed record JournalConfig(JournalProvider Provider, string SqlitePath, string? ConnectionString, int SnapshotEvery,
+    bool LogAcknowledgements = false, int? RetentionDays = null, int KeepLastEvents = 1000);
+
+public enum BackendKind
+{
+    /// <summary>The machine's WireGuard (kernel module or userspace).</summary>
+    WireGuard,
+    /// <summary>A simulated world of tunnels, for demos, benchmarks and crash tests.</summary>
+    Simulated,
+}
 
 public sealed record ClusterConfig(string Hostname, int Port, IReadOnlyList<string> SeedNodes);
 
@@ -24,6 +35,13 @@ public sealed record SupervisorConfig(
     IReadOnlyList<TunnelSettings> Tunnels,
     IReadOnlyList<string> Warnings)
 {
+    public BackendKind Backend { get; init; } = BackendKind.WireGuard;
+
+    /// <summary>Repair permits per site at once (null: no per-site limit).</summary>
+    public int? MaxConcurrentRestartsPerSite { get; init; }
+
+    public WgSupervisor.WireGuard.Simulation.SimulationSettings? Simulation { get; init; }
+
     /// <summary>The bearer token of mutating admin routes (from the environment or Admin:TokenFile; it never prints).</summary>
     public AdminToken AdminToken { get; init; } = AdminToken.None;
 

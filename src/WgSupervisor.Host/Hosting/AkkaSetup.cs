@@ -36,9 +36,15 @@ public static class AkkaSetup
         var fleet = new FleetSettings(
             config.NodeName,
             config.Tunnels,
-            PermitLimits.Default with { MaxConcurrent = config.MaxConcurrentRestarts },
+            PermitLimits.Default with { MaxConcurrent = config.MaxConcurrentRestarts, MaxPerSite = config.MaxConcurrentRestartsPerSite },
             config.PollInterval,
-            HistorySettings.Default with { SnapshotEvery = config.Journal.SnapshotEvery },
+            HistorySettings.Default with
+            {
+                SnapshotEvery = config.Journal.SnapshotEvery,
+                LogAcknowledgements = config.Journal.LogAcknowledgements,
+                RetentionDays = config.Journal.RetentionDays,
+                KeepLastEvents = config.Journal.KeepLastEvents,
+            },
             config.Discover ? config.DiscoveryTemplate : null,
             config.Namespaces);
 
