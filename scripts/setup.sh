@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what WgSupervisor needs on a Debian machine, idempotently, then restores the .NET packages.
 #   scripts/setup.sh          the runtime tools (wireguard-tools, wireguard-go, iproute2, nftables, ping)
-#   scripts/setup.sh --test   also what the tests need
+#   scripts/setup.sh --test   also what the tests need: PostgreSQL (started on 127.0.0.1), Chromium and its driver
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(wireguard-tools wireguard-go iproute2 nftables iputils-ping procps util-linux)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=()
+  packages+=(postgresql chromium chromium-driver)
 fi
 
 missing=()
@@ -23,6 +23,10 @@ if (( ${#missing[@]} > 0 )); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ "${1:-}" == "--test" && $(id -u) -eq 0 ]]; then
+  bash scripts/postgres.sh start
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test || exit 1
 dotnet build WgSupervisor.sln -c Release --no-restore --verbosity quiet -nologo || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
+# The PostgreSQL that setup started, for the persistence suite (tests skip it only outside CI when it is absent).
+if command -v pg_lsclusters >/dev/null 2>&1 && [[ -z "${WGSUP_TEST_POSTGRES:-}" ]]; then
+  export WGSUP_TEST_POSTGRES="$(bash scripts/postgres.sh url)"
+fi
+
 passed=0 failed=0 skipped=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)

@@ -21,7 +21,9 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
     private const string Healthy = "healthy.v1";
     private const string Stale = "stale.v1";
     private const string RepairStartedManifest = "repair-started.v1";
-    private const string RepairFinishedManifest = "repair-finished.v1";
+    // v1 had no attempt number; v2 adds it. Both are read; v2 is written.
+    private const string RepairFinishedV1 = "repair-finished.v1";
+    private const string RepairFinishedManifest = "repair-finished.v2";
     private const string Backoff = "backoff.v1";
     private const string Gap = "gap.v1";
     private const string Retired = "retired.v1";
@@ -74,7 +76,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         RepairFinished e => new JsonObject
         {
             ["at"] = e.At, ["rung"] = e.Rung.ToWireName(), ["outcome"] = e.Outcome.ToString(),
-            ["durationMs"] = (long)e.Duration.TotalMilliseconds, ["detail"] = e.Detail,
+            ["durationMs"] = (long)e.Duration.TotalMilliseconds, ["detail"] = e.Detail, ["attempt"] = e.Attempt,
         },
         BackoffStarted e => new JsonObject { ["at"] = e.At, ["until"] = e.Until, ["failedAttempts"] = e.FailedAttempts },
         HistoryGap e => new JsonObject { ["at"] = e.At, ["droppedEvents"] = e.DroppedEvents, ["since"] = e.Since },
@@ -92,8 +94,10 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         Healthy => new TunnelBecameHealthy(Time(json, "at"), Text(json, "reason")),
         Stale => new TunnelWentStale(Time(json, "at"), Enum<StaleReason>(json, "reason"), Text(json, "detail"), OptionalText(json, "requestedBy")),
         RepairStartedManifest => new RepairStarted(Time(json, "at"), Rung(json, "rung"), Int(json, "attempt"), Text(json, "requestedBy")),
-        RepairFinishedManifest => new RepairFinished(Time(json, "at"), Rung(json, "rung"), Enum<RepairOutcome>(json, "outcome"),
+        RepairFinishedV1 => new RepairFinished(Time(json, "at"), Rung(json, "rung"), Enum<RepairOutcome>(json, "outcome"),
             TimeSpan.FromMilliseconds(Long(json, "durationMs")), Text(json, "detail")),
+        RepairFinishedManifest => new RepairFinished(Time(json, "at"), Rung(json, "rung"), Enum<RepairOutcome>(json, "outcome"),
+            TimeSpan.FromMilliseconds(Long(json, "durationMs")), Text(json, "detail"), Int(json, "attempt")),
         Backoff => new BackoffStarted(Time(json, "at"), Time(json, "until"), Int(json, "failedAttempts")),
         Gap => new HistoryGap(Time(json, "at"), Long(json, "droppedEvents"), Time(json, "since")),
         Retired => new TunnelRetired(Time(json, "at"), Text(json, "reason")),

@@ -19,8 +19,8 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
     public sealed record HistoryRecovered(TunnelState State);
     /// <summary>To the parent, once, if the journal could not be read at start: supervise without history.</summary>
     public sealed record HistoryUnavailable(string Reason);
-    /// <summary>To the parent on every change of the backlog.</summary>
-    public sealed record HistoryBacklog(int PendingEvents, string? Problem);
+    /// <summary>To the owner on every change of the backlog; <paramref name="WrittenUpTo"/> is the journal's last acknowledged sequence number.</summary>
+    public sealed record HistoryBacklog(int PendingEvents, string? Problem, long WrittenUpTo = 0);
     /// <summary>From the tunnel actor (each incarnation): I am your owner; tell me the state once it is known.</summary>
     public sealed record Attach
     {
@@ -175,7 +175,7 @@ public sealed class TunnelHistory : ReceiveActor, IWithTimers
         ReportBacklog();
     }
 
-    private void ReportBacklog() => _owner?.Tell(new HistoryBacklog(_outbox.Count + (int)_droppedEvents, _problem));
+    private void ReportBacklog() => _owner?.Tell(new HistoryBacklog(_outbox.Count + (int)_droppedEvents, _problem, Math.Max(0, _confirmedSequenceNr)));
 }
 
 /// <param name="SnapshotEvery">Save the tunnel's state every N events, so that recovery reads little.</param>

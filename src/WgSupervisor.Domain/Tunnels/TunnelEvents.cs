@@ -33,7 +33,8 @@ public sealed record TunnelWentStale(DateTimeOffset At, StaleReason Reason, stri
 /// <param name="RequestedBy">"supervisor", or who asked (operator, node).</param>
 public sealed record RepairStarted(DateTimeOffset At, RepairRung Rung, int Attempt, string RequestedBy) : ITunnelEvent;
 
-public sealed record RepairFinished(DateTimeOffset At, RepairRung Rung, RepairOutcome Outcome, TimeSpan Duration, string Detail)
+/// <param name="Attempt">The attempt within its episode (from 1); 0 in histories written before it was recorded (v1).</param>
+public sealed record RepairFinished(DateTimeOffset At, RepairRung Rung, RepairOutcome Outcome, TimeSpan Duration, string Detail, int Attempt = 0)
     : ITunnelEvent;
 
 public sealed record BackoffStarted(DateTimeOffset At, DateTimeOffset Until, int FailedAttempts) : ITunnelEvent;

@@ -43,7 +43,7 @@ public static class TunnelRules
         var repair = Require(state);
         return
         [
-            new RepairFinished(now, repair.Rung, RepairOutcome.Succeeded, now - repair.StartedAt, detail),
+            new RepairFinished(now, repair.Rung, RepairOutcome.Succeeded, now - repair.StartedAt, detail, repair.Attempt),
             new TunnelBecameHealthy(now, $"repaired by {repair.Rung.ToWireName()}: {detail}"),
         ];
     }
@@ -55,7 +55,7 @@ public static class TunnelRules
     {
         if (outcome == RepairOutcome.Succeeded) throw new ArgumentException("a failure needs a failing outcome", nameof(outcome));
         var repair = Require(state);
-        var finished = new RepairFinished(now, repair.Rung, outcome, now - repair.StartedAt, detail);
+        var finished = new RepairFinished(now, repair.Rung, outcome, now - repair.StartedAt, detail, repair.Attempt);
         var failed = state.FailedAttempts + 1;
         return [finished, new BackoffStarted(now, now + BackoffDelay(state.Apply(finished), settings, repair.Rung, unitRandom), failed)];
     }
@@ -109,7 +109,7 @@ public static class TunnelRules
     {
         if (state.Phase == TunnelPhase.Paused) return Nothing;
         return state.CurrentRepair is { } repair
-            ? [new RepairFinished(now, repair.Rung, RepairOutcome.Interrupted, now - repair.StartedAt, $"paused by {by}"), new TunnelPaused(now, by, reason)]
+            ? [new RepairFinished(now, repair.Rung, RepairOutcome.Interrupted, now - repair.StartedAt, $"paused by {by}", repair.Attempt), new TunnelPaused(now, by, reason)]
             : [new TunnelPaused(now, by, reason)];
     }
 

@@ -172,6 +172,14 @@ public sealed class SupervisorProcess : IAsyncDisposable
         return next == types.Count;
     }
 
+    /// <summary>SIGKILL: no shutdown, no flush — what a crash looks like. Our own child, ended by PID.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(10_000);
+    }
+
     public async Task<(int ExitCode, string Output)> StopAsync()
     {
         if (!_process.HasExited)

@@ -1,0 +1,110 @@
+using System.Globalization;
+using WgSupervisor.Benchmarks;
+using WgSupervisor.Lab;
+
+// wgsupervisor-bench probe-cpu [--sites 20] [--per-site 10] [--seconds 60] [--ping-rounds 5]
+// wgsupervisor-bench mttr [--reps 1] [--cap 240] [--classes site-restart,blackhole,endpoint-move,gw-crash] [--arms wgsupervisor,none,reresolve-dns]
+// Both build real wireguard-go labs in network namespaces (root) and remove them at the end, also on Ctrl-C.
+
+const string Usage = """
+    usage: wgsupervisor-bench probe-cpu [--sites N (1-50, default 20)] [--per-site K (1-200, default 10)] [--seconds S (default 60)] [--ping-rounds R (default 5)]
+           wgsupervisor-bench mttr [--reps N (default 1)] [--cap SECONDS (default 240)] [--classes a,b,...] [--arms a,b,...]
+             classes: site-restart, blackhole, endpoint-move, gw-crash; arms: wgsupervisor, none, reresolve-dns
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+if (WireGuardLab.MissingPrerequisite() is { } missing)
+{
+    Console.Error.WriteLine($"wgsupervisor-bench: {missing}");
+    return 2;
+}
+
+Dictionary<string, string> flags;
+try
+{
+    flags = Flags(args.Skip(1).ToArray());
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"wgsupervisor-bench: {e.Message}\n{Usage}");
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+// Ctrl-C or SIGTERM: cancel, so that every lab and supervisor is removed on the way out.
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+
+try
+{
+    Console.WriteLine($"wgsupervisor-bench {args[0]} on {Environment.MachineName}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
+                      $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+    switch (args[0])
+    {
+        case "probe-cpu":
+            return await ProbeCpuBenchmark.RunAsync(new ProbeCpuBenchmark.Options(
+                Sites: Int(flags, "sites", 20, 1, 50),
+                AddressesPerSite: Int(flags, "per-site", 10, 1, 200),
+                Seconds: Int(flags, "seconds", 60, 2, 3600),
+                PingRounds: Int(flags, "ping-rounds", 5, 1, 1000)), stop.Token);
+        case "mttr":
+            return await MttrBenchmark.RunAsync(new MttrBenchmark.Options(
+                Repetitions: Int(flags, "reps", 1, 1, 20),
+                CapSeconds: Int(flags, "cap", 240, 10, 3600),
+                OnlyClasses: List(flags, "classes", MttrBenchmark.Classes),
+                OnlyArms: List(flags, "arms", MttrBenchmark.Arms)), stop.Token);
+        default:
+            Console.Error.WriteLine($"wgsupervisor-bench: unknown command '{args[0]}'\n{Usage}");
+            return 2;
+    }
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.Error.WriteLine("wgsupervisor-bench: stopped; labs removed");
+    return 130;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"wgsupervisor-bench: {e.Message}\n{Usage}");
+    return 2;
+}
+
+static Dictionary<string, string> Flags(string[] rest)
+{
+    var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i < rest.Length; i++)
+    {
+        if (!rest[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= rest.Length) throw new ArgumentException($"expected --flag value, got '{rest[i]}'");
+        flags[rest[i][2..]] = rest[++i];
+    }
+    return flags;
+}
+
+static int Int(Dictionary<string, string> flags, string name, int fallback, int minimum, int maximum)
+{
+    if (!flags.TryGetValue(name, out var text)) return fallback;
+    return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
+        ? value
+        : throw new ArgumentException($"--{name} must be a whole number from {minimum} to {maximum}");
+}
+
+static IReadOnlyList<string>? List(Dictionary<string, string> flags, string name, IReadOnlyList<string> allowed)
+{
+    if (!flags.TryGetValue(name, out var text)) return null;
+    var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    foreach (var item in items)
+        if (!allowed.Contains(item)) throw new ArgumentException($"--{name}: unknown '{item}' (one of {string.Join(", ", allowed)})");
+    return items.Length == 0 ? throw new ArgumentException($"--{name} is empty") : items;
+}

@@ -1,0 +1,141 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace WgSupervisor.Cli.Api;
+
+/// <summary>The body of a successful answer, kept as text so that --json can pass it through unchanged.</summary>
+public sealed record ApiAnswer(HttpStatusCode Status, string Body)
+{
+    public T Read<T>()
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(Body, AdminClient.Json)
+                   ?? throw new UnexpectedAnswerException("the supervisor answered with an empty body");
+        }
+        catch (JsonException e)
+        {
+            throw new UnexpectedAnswerException($"the supervisor's answer is not the expected JSON ({e.Message})", e);
+        }
+    }
+}
+
+/// <summary>
+/// HTTP client of the admin API. Turns every way of failing into one of three exceptions: the API said no
+/// (<see cref="ApiProblemException"/>), nobody answered (<see cref="ApiUnreachableException"/>), or the answer made no sense
+/// (<see cref="UnexpectedAnswerException"/>). Sends the token as a bearer header on commands only.
+/// </summary>
+public sealed class AdminClient : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+
+    private readonly HttpClient _http;
+    private readonly ClientSettings _settings;
+
+    public AdminClient(ClientSettings settings)
+    {
+        _settings = settings;
+        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = settings.Timeout, AllowAutoRedirect = false })
+        {
+            BaseAddress = settings.BaseUrl,
+            // Each request gets its own time-out (see SendAsync); the stream must be able to stay open for hours.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("wgsup", typeof(AdminClient).Assembly.GetName().Version?.ToString(3)));
+    }
+
+    public Uri BaseUrl => _settings.BaseUrl;
+    public bool HasToken => _settings.Token is not null;
+
+    /// <param name="alsoAccepted">Error statuses that are answers for this route (503 from /healthz), returned instead of thrown.</param>
+    public Task<ApiAnswer> GetAsync(string relativeUrl, CancellationToken cancellationToken, params HttpStatusCode[] alsoAccepted) =>
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, relativeUrl), cancellationToken, alsoAccepted);
+
+    /// <summary>A command (POST): carries the token and X-Operator, and an optional JSON body.</summary>
+    public Task<ApiAnswer> PostAsync(string relativeUrl, object? body, CancellationToken cancellationToken) =>
+        SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, relativeUrl);
+            if (body is not null) request.Content = JsonContent.Create(body, options: Json);
+            if (_settings.Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _settings.Token);
+            if (_settings.Operator is not null) request.Headers.Add("X-Operator", _settings.Operator);
+            return request;
+        }, cancellationToken, []);
+
+    /// <summary>
+    /// Opens a server-sent event stream: the time-out covers the connection and the answer's headers only,
+    /// the stream itself lasts until the server ends it or <paramref name="cancellationToken"/> fires.
+    /// </summary>
+    public async Task<Stream> OpenStreamAsync(string relativeUrl, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(_settings.Timeout);
+        HttpResponseMessage? response = null;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, relativeUrl);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);
+            if (!response.IsSuccessStatusCode) await ThrowProblemAsync(response, limit.Token);
+            var stream = await response.Content.ReadAsStreamAsync(limit.Token);
+            response = null; // the stream owns the connection now
+            return stream;
+        }
+        catch (Exception e) when (Unreachable(e, cancellationToken) is { } unreachable)
+        {
+            throw unreachable;
+        }
+        finally
+        {
+            response?.Dispose();
+        }
+    }
+
+    private async Task<ApiAnswer> SendAsync(Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken, HttpStatusCode[] alsoAccepted)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(_settings.Timeout);
+        try
+        {
+            using var request = createRequest();
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, limit.Token);
+            if (!response.IsSuccessStatusCode && !alsoAccepted.Contains(response.StatusCode)) await ThrowProblemAsync(response, limit.Token);
+            return new ApiAnswer(response.StatusCode, await response.Content.ReadAsStringAsync(limit.Token));
+        }
+        catch (Exception e) when (Unreachable(e, cancellationToken) is { } unreachable)
+        {
+            throw unreachable;
+        }
+    }
+
+    private static async Task ThrowProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        throw new ApiProblemException(response.StatusCode,
+            Problem.From(response.StatusCode, response.ReasonPhrase, response.Content.Headers.ContentType?.MediaType, body));
+    }
+
+    /// <summary>Transport failures and our own time-out become "unreachable"; the caller's cancellation (Ctrl-C) passes through.</summary>
+    private ApiUnreachableException? Unreachable(Exception e, CancellationToken callerToken) => e switch
+    {
+        OperationCanceledException when !callerToken.IsCancellationRequested =>
+            new ApiUnreachableException($"no answer from {_settings.BaseUrl} within {_settings.Timeout.TotalSeconds:0.###} s (--timeout)", e),
+        HttpRequestException { StatusCode: null } http =>
+            new ApiUnreachableException($"cannot reach the supervisor at {_settings.BaseUrl}: {Describe(http)}", e),
+        IOException io => new ApiUnreachableException($"the connection to {_settings.BaseUrl} broke: {io.Message}", e),
+        _ => null,
+    };
+
+    private string Describe(HttpRequestException e) => e.HttpRequestError switch
+    {
+        HttpRequestError.NameResolutionError => $"unknown host '{_settings.BaseUrl.Host}'",
+        HttpRequestError.ConnectionError when e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused } =>
+            "connection refused; is the supervisor running, and is --url right?",
+        _ => e.Message,
+    };
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,124 @@
+using System.Data.Common;
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace WgSupervisor.Persistence.Tests;
+
+/// <summary>
+/// A real journal database for one spec class: a fresh SQLite file, or a fresh schema-free PostgreSQL
+/// database state (tables dropped before and after). PostgreSQL comes from WGSUP_TEST_POSTGRES (scripts/test.sh
+/// sets it); without it the PostgreSQL specs skip, except under CI=true where that is a failure.
+/// </summary>
+public abstract class JournalBackend : IDisposable
+{
+    public abstract string ProviderName { get; }
+    public abstract string ConnectionString { get; }
+    public abstract DbConnection Open();
+
+    public Config AkkaConfig(string extra = "") => ConfigurationFactory.ParseString($$"""
+        akka.loglevel = INFO
+        akka.persistence.journal.plugin = "akka.persistence.journal.sql"
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
+        akka.persistence.journal.sql {
+          connection-string = "{{ConnectionString}}"
+          provider-name = "{{ProviderName}}"
+          auto-initialize = on
+          parallelism = 1
+        }
+        akka.persistence.snapshot-store.sql {
+          connection-string = "{{ConnectionString}}"
+          provider-name = "{{ProviderName}}"
+          auto-initialize = on
+        }
+        akka.persistence.query.journal.sql {
+          connection-string = "{{ConnectionString}}"
+          provider-name = "{{ProviderName}}"
+        }
+        akka.actor.serializers.wgsupervisor-events = "WgSupervisor.Actors.Serialization.TunnelEventSerializer, WgSupervisor.Actors"
+        akka.actor.serialization-identifiers."WgSupervisor.Actors.Serialization.TunnelEventSerializer, WgSupervisor.Actors" = 7301
+        akka.actor.serialization-bindings {
+          "WgSupervisor.Domain.Tunnels.ITunnelEvent, WgSupervisor.Domain" = wgsupervisor-events
+          "WgSupervisor.Domain.Tunnels.TunnelState, WgSupervisor.Domain" = wgsupervisor-events
+        }
+        {{extra}}
+        """).WithFallback(SqlPersistence.DefaultConfiguration);
+
+    public long Scalar(string sql)
+    {
+        using var connection = Open();
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    public void Execute(string sql, params (string Name, object Value)[] parameters)
+    {
+        using var connection = Open();
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
+        command.ExecuteNonQuery();
+    }
+
+    public abstract void Dispose();
+}
+
+public sealed class SqliteBackend : JournalBackend
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), $"wgs-journal-{Guid.NewGuid():N}.db");
+
+    public override string ProviderName => LinqToDB.ProviderName.SQLiteMS;
+    public override string ConnectionString => new SqliteConnectionStringBuilder { DataSource = _path }.ToString();
+    public override DbConnection Open() => new SqliteConnection(ConnectionString);
+
+    public override void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { _path, _path + "-wal", _path + "-shm" })
+            if (File.Exists(file)) File.Delete(file);
+    }
+}
+
+public sealed class PostgresBackend : JournalBackend
+{
+    public const string Variable = "WGSUP_TEST_POSTGRES";
+    private static readonly string[] Tables = ["journal", "snapshot", "tags", "journal_metadata"];
+
+    public PostgresBackend()
+    {
+        var url = Environment.GetEnvironmentVariable(Variable);
+        if (string.IsNullOrEmpty(url))
+        {
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException($"CI=true but {Variable} is not set: scripts/test.sh starts PostgreSQL and sets it");
+            Skip.If(true, $"skipped: no PostgreSQL ({Variable} is not set; scripts/test.sh sets it)");
+        }
+        ConnectionString = url!;
+        DropTables();
+    }
+
+    public override string ProviderName => LinqToDB.ProviderName.PostgreSQL15;
+    public override string ConnectionString { get; }
+    public override DbConnection Open() => new NpgsqlConnection(ConnectionString);
+
+    private void DropTables()
+    {
+        foreach (var table in Tables) Execute($"DROP TABLE IF EXISTS {table} CASCADE");
+    }
+
+    public override void Dispose()
+    {
+        DropTables();
+        NpgsqlConnection.ClearAllPools();
+    }
+}
