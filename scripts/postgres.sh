@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tests' PostgreSQL: Debian's cluster, on 127.0.0.1:5432 only, with a role and a database for the tests.
 #   scripts/postgres.sh start | stop | url
-# The connection string the tests read from WGSUP_TEST_POSTGRES is printed by `url`.
+# The connection string the tests read from WGSUPERVISOR_TEST_POSTGRES is printed by `url`.
 set -euo pipefail
 role=wgsup_test
 database=wgsup_test

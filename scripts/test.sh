@@ -7,8 +7,8 @@ bash scripts/setup.sh --test || exit 1
 dotnet build WgSupervisor.sln -c Release --no-restore --verbosity quiet -nologo || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 # The PostgreSQL that setup started, for the persistence suite (tests skip it only outside CI when it is absent).
-if command -v pg_lsclusters >/dev/null 2>&1 && [[ -z "${WGSUP_TEST_POSTGRES:-}" ]]; then
-  export WGSUP_TEST_POSTGRES="$(bash scripts/postgres.sh url)"
+if command -v pg_lsclusters >/dev/null 2>&1 && [[ -z "${WGSUPERVISOR_TEST_POSTGRES:-}" ]]; then
+  export WGSUPERVISOR_TEST_POSTGRES="$(bash scripts/postgres.sh url)"
 fi
 
 passed=0 failed=0 skipped=0

@@ -50,7 +50,8 @@ using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create
 try
 {
     Console.WriteLine($"wgsupervisor-bench {args[0]} on {Environment.MachineName}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
-                      $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC");
+                      $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}, " +
+                      $"DOTNET_ThreadPool_UnfairSemaphoreSpinLimit={Environment.GetEnvironmentVariable("DOTNET_ThreadPool_UnfairSemaphoreSpinLimit") ?? "(default)"}");
     switch (args[0])
     {
         case "probe-cpu":
@@ -80,6 +81,12 @@ catch (ArgumentException e)
     Console.Error.WriteLine($"wgsupervisor-bench: {e.Message}\n{Usage}");
     return 2;
 }
+finally
+{
+    Console.WriteLine($"load average at the end: {LoadAverage()}");
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
 static Dictionary<string, string> Flags(string[] rest)
 {

@@ -12,7 +12,7 @@ public sealed class UsageException(string message) : Exception(message);
 /// </summary>
 public sealed partial record ClientSettings(Uri BaseUrl, string? Token, string? Operator, TimeSpan Timeout)
 {
-    public const string UrlVariable = "WGSUP_URL";
+    public const string UrlVariable = "WGSUPERVISOR_URL";
     public const string TokenVariable = "WGSUPERVISOR_ADMIN_TOKEN";
     public const string DefaultUrl = "http://127.0.0.1:5080";
     public const double DefaultTimeoutSeconds = 10;

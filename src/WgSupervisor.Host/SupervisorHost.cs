@@ -1,4 +1,5 @@
 using Serilog;
+using WgSupervisor.Host.Observability;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Host.Admin;
 using WgSupervisor.Host.Configuration;
@@ -37,6 +38,7 @@ public static class SupervisorHost
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapOpenApi();
+        app.MapPrometheusMetrics();
         app.MapAdminApi(config);
         app.MapDashboard();
         return app;

@@ -6,19 +6,20 @@ namespace WgSupervisor.Cli.Tests;
 public sealed class ExitCodeTests
 {
     [Theory]
-    [InlineData(new string[0])]
-    [InlineData(new[] { "bogus" })]
-    [InlineData(new[] { "show" })]
-    [InlineData(new[] { "show", "a/b" })]
-    [InlineData(new[] { "show", ".." })]
-    [InlineData(new[] { "status", "--no-such-option" })]
-    [InlineData(new[] { "events", "berlin", "--limit", "0" })]
-    [InlineData(new[] { "events", "berlin", "--limit", "many" })]
-    [InlineData(new[] { "status", "--timeout", "soon" })]
-    [InlineData(new[] { "site", "pause" })]
-    public async Task A_bad_command_line_exits_2_without_asking_the_API(string[] args)
+    [InlineData("")]
+    [InlineData("bogus")]
+    [InlineData("show")]
+    [InlineData("show a/b")]
+    [InlineData("show ..")]
+    [InlineData("status --no-such-option")]
+    [InlineData("events berlin --limit 0")]
+    [InlineData("events berlin --limit many")]
+    [InlineData("status --timeout soon")]
+    [InlineData("site pause")]
+    public async Task A_bad_command_line_exits_2_without_asking_the_API(string commandLine)
     {
         await using var api = new FakeAdminApi();
+        var args = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
         var run = await Wgsup.RunAsync([.. args, "--url", api.Url]);
 
@@ -131,11 +132,11 @@ public sealed class ExitCodeTests
     }
 
     [Fact]
-    public async Task The_url_comes_from_WGSUP_URL_and_a_path_prefix_is_kept()
+    public async Task The_url_comes_from_WGSUPERVISOR_URL_and_a_path_prefix_is_kept()
     {
         await using var api = new FakeAdminApi().OnJson("GET", "/wg/api/tunnels", 200, "[]");
 
-        var run = await Wgsup.RunAsync(new Dictionary<string, string> { ["WGSUP_URL"] = api.Url + "/wg" }, false, "status");
+        var run = await Wgsup.RunAsync(new Dictionary<string, string> { ["WGSUPERVISOR_URL"] = api.Url + "/wg" }, false, "status");
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal("/wg/api/tunnels", Assert.Single(api.Requests).PathAndQuery);
@@ -157,7 +158,7 @@ public sealed class ExitCodeTests
         var refused = await Wgsup.RunProcessAsync(new Dictionary<string, string>(), "status", "--url", $"http://127.0.0.1:{FakeAdminApi.FreePort()}");
         var usage = await Wgsup.RunProcessAsync(new Dictionary<string, string>(), "restart");
         await using var api = new FakeAdminApi().OnJson("GET", "/api/tunnels", 200, Samples.List(Samples.Tunnel("berlin")));
-        var ok = await Wgsup.RunProcessAsync(new Dictionary<string, string> { ["WGSUP_URL"] = api.Url }, "status");
+        var ok = await Wgsup.RunProcessAsync(new Dictionary<string, string> { ["WGSUPERVISOR_URL"] = api.Url }, "status");
 
         Assert.True(refused.ExitCode == 3, refused.ToString());
         Assert.True(usage.ExitCode == 2, usage.ToString());

@@ -114,10 +114,6 @@ public sealed class DashboardTests(ITestOutputHelper output)
         Assert.True(problems.Count == 0, $"the page logged errors:\n{string.Join('\n', problems)}");
 
         SaveScreenshot(browser);
-        browser.Driver.ExecuteCdpCommand("Emulation.setEmulatedMedia", new Dictionary<string, object> { ["features"] = new object[] { new Dictionary<string, object> { ["name"] = "prefers-color-scheme", ["value"] = "dark" } } });
-        browser.SaveScreenshot("/tmp/wgs-dark.png");
-        browser.Driver.Manage().Window.Size = new System.Drawing.Size(900, 900);
-        browser.SaveScreenshot("/tmp/wgs-narrow.png");
     }
 
     /// <summary>The page and its assets: right content types, a strict CSP, and a problem for an unknown asset.</summary>

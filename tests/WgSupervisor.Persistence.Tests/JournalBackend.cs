@@ -8,7 +8,7 @@ namespace WgSupervisor.Persistence.Tests;
 
 /// <summary>
 /// A real journal database for one spec class: a fresh SQLite file, or a fresh schema-free PostgreSQL
-/// database state (tables dropped before and after). PostgreSQL comes from WGSUP_TEST_POSTGRES (scripts/test.sh
+/// database state (tables dropped before and after). PostgreSQL comes from WGSUPERVISOR_TEST_POSTGRES (scripts/test.sh
 /// sets it); without it the PostgreSQL specs skip, except under CI=true where that is a failure.
 /// </summary>
 public abstract class JournalBackend : IDisposable
@@ -91,7 +91,7 @@ public sealed class SqliteBackend : JournalBackend
 
 public sealed class PostgresBackend : JournalBackend
 {
-    public const string Variable = "WGSUP_TEST_POSTGRES";
+    public const string Variable = "WGSUPERVISOR_TEST_POSTGRES";
     private static readonly string[] Tables = ["journal", "snapshot", "tags", "journal_metadata"];
 
     public PostgresBackend()

@@ -24,7 +24,10 @@ public sealed class PollerActor : ReceiveActor, IWithTimers
         public static readonly Tick Instance = new();
     }
 
-    private sealed record PollCompleted(IReadOnlyList<object> Results);
+    private sealed record PollCompleted(IReadOnlyList<object> Results, TimeSpan Duration);
+
+    /// <summary>Published on the event stream after every poll, for metrics.</summary>
+    public sealed record PollMeasured(TimeSpan Duration, int Namespaces, int Failed);
 
     private readonly IReadOnlyList<string?> _namespaces;
     private readonly TimeSpan _interval;
@@ -47,6 +50,8 @@ public sealed class PollerActor : ReceiveActor, IWithTimers
         Receive<PollCompleted>(completed =>
         {
             _polling = false;
+            Context.System.EventStream.Publish(new PollMeasured(completed.Duration, completed.Results.Count,
+                completed.Results.Count(r => r is FleetProtocol.NamespaceUnreadable)));
             foreach (var result in completed.Results) _fleet.Tell(result);
             if (!_pollAgain) return;
             _pollAgain = false;
@@ -78,9 +83,10 @@ public sealed class PollerActor : ReceiveActor, IWithTimers
         var scheduler = Context.System.Scheduler;
         var reads = _namespaces.Select(ns => ReadOneAsync(ns, scheduler));
         var namespaces = _namespaces;
-        Task.WhenAll(reads).PipeTo(Self, success: results => new PollCompleted(results),
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Task.WhenAll(reads).PipeTo(Self, success: results => new PollCompleted(results, System.Diagnostics.Stopwatch.GetElapsedTime(started)),
             failure: error => new PollCompleted(namespaces.Select(ns => (object)new FleetProtocol.NamespaceUnreadable(ns, scheduler.Now,
-                $"poll failed: {error.GetBaseException().Message}")).ToList()));
+                $"poll failed: {error.GetBaseException().Message}")).ToList(), System.Diagnostics.Stopwatch.GetElapsedTime(started)));
     }
 
     private async Task<object> ReadOneAsync(string? networkNamespace, IScheduler scheduler)

@@ -293,9 +293,11 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         }
         foreach (var e in events)
         {
+            var before = _state.Phase;
             _state = _state.Apply(e);
             _history.Tell(new TunnelHistory.Record(e));
             LogEvent(e);
+            Context.System.EventStream.Publish(new EventRecorded(_settings.Name, _node, _settings.Interface, _settings.PeerPublicKey, _settings.Site, e, before));
         }
         if (_state.Phase != previous || events.Any(e => e is TunnelWentStale)) EnterPhase(previous);
         Publish();

@@ -25,6 +25,13 @@ public static class TunnelProtocol
 
     public sealed record Samples(string Tunnel, IReadOnlyList<Domain.Tunnels.TunnelSample> Items);
 
+    /// <summary>
+    /// Published on the actor system's event stream for every event a tunnel records (metrics and webhooks
+    /// listen); <paramref name="PhaseBefore"/> tells a recovery from a first judgement.
+    /// </summary>
+    public sealed record EventRecorded(string Tunnel, string Node, string Interface, string PeerPublicKey, string? Site,
+        Domain.Tunnels.ITunnelEvent Event, Domain.Tunnels.TunnelPhase PhaseBefore);
+
     /// <summary>The answer to an operator's command.</summary>
     public sealed record CommandAccepted(string Tunnel, string Detail);
     public sealed record CommandRejected(string Tunnel, string Reason);

@@ -63,5 +63,10 @@ public sealed class ServerSentEventReader(Stream stream, TimeSpan idleLimit)
         {
             throw new ApiUnreachableException($"the stream sent nothing for {idleLimit.TotalSeconds:0} s (not even a keep-alive): the connection is taken as dead");
         }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+            // The supervisor went away without ending the stream (killed, or its shutdown aborted the connection).
+            throw new ApiUnreachableException($"the stream broke: {e.Message}", e);
+        }
     }
 }

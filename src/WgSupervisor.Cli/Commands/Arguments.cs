@@ -29,6 +29,20 @@ public static partial class Arguments
         HelpName = "TEXT",
     };
 
+    /// <summary>A whole number within bounds, or a parse error naming the option (exit 2).</summary>
+    public static long? WholeNumber(System.CommandLine.Parsing.ArgumentResult result, string option, long minimum, long maximum)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) &&
+            value >= minimum && value <= maximum)
+            return value;
+        var range = maximum == long.MaxValue
+            ? $"{minimum.ToString(System.Globalization.CultureInfo.InvariantCulture)} or more"
+            : $"from {minimum.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {maximum.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        result.AddError($"{option} must be a whole number {range}, not '{text}'");
+        return null;
+    }
+
     /// <summary>A path segment, escaped (names are validated already; this keeps it so if the rules ever loosen).</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);
 }

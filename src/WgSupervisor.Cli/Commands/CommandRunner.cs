@@ -45,6 +45,11 @@ public sealed class CommandRunner(GlobalOptions options, CliConsole console, Fun
             {
                 return Fail(ExitCodes.Interrupted, "interrupted");
             }
+            catch (Exception e)
+            {
+                // A bug of wgsup's own, or something no case above foresaw: one line, not a stack trace.
+                return Fail(ExitCodes.Failure, $"unexpected error ({e.GetType().Name}): {e.Message}");
+            }
         };
 
     private int Fail(int exitCode, string message)

@@ -69,16 +69,18 @@ public static class ReadCommands
     public static Command Events(CommandRunner runner)
     {
         var name = Arguments.Name("NAME", "The tunnel");
-        var limit = new Option<int?>("--limit") { Description = "At most this many events (1-10000) [default: the API's, 1000]", HelpName = "N" };
-        limit.Validators.Add(result =>
+        var limit = new Option<long?>("--limit")
         {
-            if (result.GetValueOrDefault<int?>() is { } value && value is < 1 or > 10_000) result.AddError("--limit must be from 1 to 10000");
-        });
-        var after = new Option<long?>("--after") { Description = "Only events after this sequence number (the next page)", HelpName = "SEQ" };
-        after.Validators.Add(result =>
+            Description = "At most this many events (1-10000) [default: the API's, 1000]",
+            HelpName = "N",
+            CustomParser = result => Arguments.WholeNumber(result, "--limit", 1, 10_000),
+        };
+        var after = new Option<long?>("--after")
         {
-            if (result.GetValueOrDefault<long?>() is < 0) result.AddError("--after must be 0 or more");
-        });
+            Description = "Only events after this sequence number (the next page)",
+            HelpName = "SEQ",
+            CustomParser = result => Arguments.WholeNumber(result, "--after", 0, long.MaxValue),
+        };
         var command = new Command("events", "A tunnel's history, oldest first: transitions, repairs, pauses") { name, limit, after };
         command.SetAction(runner.Handler(async (context, cancellationToken) =>
         {

@@ -19,8 +19,12 @@ public static class StreamRoute
 
     public static void MapStreamRoute(this RouteGroupBuilder api)
     {
-        api.MapGet("/stream", async (HttpContext http, IRequiredActor<FleetActor> fleet, ActorSystem system, CancellationToken ct) =>
+        api.MapGet("/stream", async (HttpContext http, IRequiredActor<FleetActor> fleet, ActorSystem system, IHostApplicationLifetime lifetime,
+            CancellationToken requestAborted) =>
         {
+            // Ends with the client, or when the host stops: an open stream must not hold up a shutdown.
+            using var ending = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+            var ct = ending.Token;
             var changes = Channel.CreateBounded<TunnelSummary>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
             var listener = system.ActorOf(Props.Create(() => new ChangeListener(changes.Writer)));
             try

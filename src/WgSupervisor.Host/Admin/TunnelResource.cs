@@ -28,7 +28,8 @@ public sealed record TunnelResource(
     double? BackoffRemainingSeconds,
     string? Verdict,
     ProbeSummary? Probe,
-    IReadOnlyList<string> Warnings)
+    IReadOnlyList<string> Warnings,
+    DateTimeOffset? QuarantinedUntil)
 {
     public static TunnelResource From(TunnelSummary s, DateTimeOffset now) => new(
         s.Name, s.Node, s.Namespace, s.Interface, s.PeerPublicKey, s.Site, StateName(s.Phase), s.Reason, s.PhaseSince,
@@ -37,7 +38,7 @@ public sealed record TunnelResource(
         s.LastRepair is { } l ? new RepairResource(l.Rung.ToWireName(), OutcomeName(l.Outcome), l.At, l.Duration.TotalSeconds, l.Detail) : null,
         s.BackoffUntil,
         s.BackoffUntil is { } until && s.Phase == TunnelPhase.Backoff ? Math.Max(0, Math.Round((until - now).TotalSeconds, 1)) : null,
-        s.Verdict, s.Probe, s.WarningsOrEmpty);
+        s.Verdict, s.Probe, s.WarningsOrEmpty, s.QuarantinedUntil);
 
     public static string StateName(TunnelPhase phase) => phase.ToString().ToLowerInvariant();
 

@@ -36,7 +36,7 @@ public static class Wgsup
         };
         startInfo.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "wgsup.dll"));
         foreach (var argument in args) startInfo.ArgumentList.Add(argument);
-        startInfo.Environment.Remove("WGSUP_URL");
+        startInfo.Environment.Remove("WGSUPERVISOR_URL");
         startInfo.Environment.Remove("WGSUPERVISOR_ADMIN_TOKEN");
         foreach (var (key, value) in environment) startInfo.Environment[key] = value;
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException("dotnet did not start");

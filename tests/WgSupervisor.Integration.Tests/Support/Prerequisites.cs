@@ -10,6 +10,29 @@ public static class Prerequisites
 {
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The repository's root (where WgSupervisor.sln is).</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            var directory = new DirectoryInfo(AppContext.BaseDirectory);
+            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WgSupervisor.sln"))) directory = directory.Parent;
+            return directory?.FullName ?? throw new InvalidOperationException("cannot find WgSupervisor.sln above the test directory");
+        }
+    }
+
+    /// <summary>The tests' PostgreSQL (WGSUPERVISOR_TEST_POSTGRES, set by scripts/test.sh) and root to stop and start it.</summary>
+    public static string RequirePostgres()
+    {
+        var url = Environment.GetEnvironmentVariable("WGSUPERVISOR_TEST_POSTGRES");
+        var missing = string.IsNullOrEmpty(url) ? "WGSUPERVISOR_TEST_POSTGRES is not set (scripts/test.sh starts PostgreSQL and sets it)"
+            : Environment.UserName != "root" ? "stopping PostgreSQL needs root" : null;
+        if (missing is null) return url!;
+        if (InCi) throw new InvalidOperationException($"CI=true but a prerequisite is missing: {missing}");
+        Skip.If(true, $"skipped: {missing}");
+        return "";
+    }
+
     public static void RequireWireGuardLab()
     {
         var missing = WireGuardLab.MissingPrerequisite();

@@ -392,7 +392,7 @@
       $('chart').replaceChildren(el('p', { class: 'muted', text: 'not enough observations yet' }));
       return;
     }
-    const width = 640, height = 180, left = 40, right = 10, top = 10, bottom = 34;
+    const width = 560, height = 170, left = 38, right = 10, top = 10, bottom = 34;
     const plotWidth = width - left - right, plotHeight = height - top - bottom;
     const t0 = Date.parse(samples[0].at), t1 = Math.max(Date.parse(samples[samples.length - 1].at), t0 + 1000);
     const threshold = staleAfter.get(view.name);
@@ -414,7 +414,7 @@
     }
     if (threshold !== undefined) {
       chart.append(svg('line', { class: 'threshold', x1: left, x2: width - right, y1: y(threshold), y2: y(threshold) }));
-      chart.append(svg('text', { class: 'label', x: width - right - 2, y: y(threshold) - 3, 'text-anchor': 'end' }, `stale after ${duration(threshold)}`));
+      chart.append(svg('text', { class: 'label', x: left + 4, y: y(threshold) - 3 }, `stale after ${duration(threshold)}`));
     }
 
     // A strip under the plot coloured by the state at each sample.
@@ -422,7 +422,7 @@
     samples.forEach((s, i) => {
       const from = x(Date.parse(s.at));
       const to = i + 1 < samples.length ? x(Date.parse(samples[i + 1].at)) : from + 2;
-      chart.append(svg('rect', { class: `strip-${s.state}`, x: from, y: stripY, width: Math.max(1, to - from), height: 5 }));
+      chart.append(svg('rect', { class: `strip-${s.state}`, x: from, y: stripY, width: Math.max(1, to - from + 0.5), height: 5 }));
     });
 
     // The age line, broken where there was no handshake at all.

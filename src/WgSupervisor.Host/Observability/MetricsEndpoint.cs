@@ -1,0 +1,35 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Prometheus;
+using WgSupervisor.Actors.Fleet;
+
+namespace WgSupervisor.Host.Observability;
+
+public static class MetricsEndpoint
+{
+    /// <summary>/metrics in Prometheus' text format; fleet-wide gauges are asked of the fleet just before each scrape.</summary>
+    public static WebApplication MapPrometheusMetrics(this WebApplication app)
+    {
+        var fleet = app.Services.GetRequiredService<IRequiredActor<FleetActor>>();
+        Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancellationToken =>
+        {
+            try
+            {
+                var status = await fleet.ActorRef.Ask<FleetProtocol.FleetStatus>(new FleetProtocol.GetFleetStatus(), TimeSpan.FromSeconds(3),
+                    cancellationToken);
+                WgMetrics.PermitsInUse.Set(status.PermitsInUse);
+                WgMetrics.PermitsQueued.Set(status.Queue.Count);
+                WgMetrics.PermitLimit.Set(status.PermitLimit);
+                WgMetrics.HistoryBacklog.Set(status.PendingHistoryEvents);
+            }
+            catch (AskTimeoutException)
+            {
+                // A scrape still answers with what is known.
+            }
+        });
+        var system = app.Services.GetRequiredService<ActorSystem>();
+        system.ActorOf(MetricsBridge.Props(), "metrics");
+        app.MapMetrics("/metrics");
+        return app;
+    }
+}
