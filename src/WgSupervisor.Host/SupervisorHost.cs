@@ -29,6 +29,8 @@ public static class SupervisorHost
         builder.Services.AddWgSupervisorAkka(config, adapter, socketProber);
         builder.Services.AddSingleton<HistoryReader>();
         builder.Services.AddSingleton(config.AdminToken);
+        builder.Services.AddSingleton(config.Webhooks);
+        builder.Services.AddHostedService<WgSupervisor.Host.Notifications.WebhookDispatcher>();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();

@@ -34,6 +34,7 @@ public static class FleetRoutes
             connectionString = config.Journal.ConnectionString is null ? null : ConnectionStrings.Redact(config.Journal.ConnectionString),
             config.Journal.SnapshotEvery,
         },
+        webhooks = config.Webhooks.Select(w => w.ToString()),
         config.Discover,
         namespaces = config.Namespaces.Select(n => n ?? "(host)"),
         tunnels = config.Tunnels.Select(t => new

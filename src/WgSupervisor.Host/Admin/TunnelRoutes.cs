@@ -94,7 +94,7 @@ public static class TunnelRoutes
     /// <summary>An optional JSON body {"reason": "..."}; at most 200 characters are kept.</summary>
     public static async Task<string?> ReadReasonAsync(HttpContext http, CancellationToken ct)
     {
-        if (http.Request.ContentLength is null or 0 || http.Request.HasJsonContentType() is false) return null;
+        if (http.Request.ContentLength is 0 || !http.Request.HasJsonContentType()) return null;
         try
         {
             var body = await http.Request.ReadFromJsonAsync<PauseBody>(ct);

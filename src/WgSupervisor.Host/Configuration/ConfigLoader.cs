@@ -24,8 +24,12 @@ public static partial class ConfigLoader
     private static readonly string[] RootKeys =
     [
         "NodeName", "Admin", "PollIntervalSeconds", "MaxConcurrentRestarts", "MaxConcurrentRestartsPerSite", "Journal", "Cluster", "Discover",
-        "Namespaces", "Backend", "Simulation", "Defaults", "Tunnels",
+        "Namespaces", "Backend", "Simulation", "Webhooks", "Defaults", "Tunnels",
     ];
+    private static readonly string[] WebhookKeys = ["Url", "Events", "SecretFile", "TimeoutSeconds", "MaxAttempts"];
+
+    /// <summary>A webhook secret for every webhook without its own SecretFile (outside the WGSUP_ configuration prefix).</summary>
+    public const string WebhookSecretVariable = "WGSUPERVISOR_WEBHOOK_SECRET";
     private static readonly string[] SimulationKeys =
         ["Tunnels", "Namespace", "BreakEverySeconds", "BreakAllAfterSeconds", "RepairSeconds", "FixProbability", "StateFile", "Seed"];
     private static readonly string[] AdminKeys = ["Url", "TokenFile"];
@@ -50,9 +54,11 @@ public static partial class ConfigLoader
     /// <summary>Loads and validates; throws <see cref="ConfigException"/> listing every problem.</summary>
     public static SupervisorConfig Load(string path, IDictionary<string, string?>? environment = null)
     {
-        var token = environment is null
-            ? Environment.GetEnvironmentVariable(Admin.AdminToken.EnvironmentVariable)
-            : environment.TryGetValue(Admin.AdminToken.EnvironmentVariable, out var given) ? given : null;
+        string? Variable(string name) => environment is null
+            ? Environment.GetEnvironmentVariable(name)
+            : environment.TryGetValue(name, out var given) ? given : null;
+        var token = Variable(Admin.AdminToken.EnvironmentVariable);
+        var webhookSecret = Variable(WebhookSecretVariable);
         if (!File.Exists(path)) throw new ConfigException([new ConfigProblem(path, "the configuration file does not exist")]);
         var syntax = CheckJsonSyntax(path);
         if (syntax is not null) throw new ConfigException([syntax]);
@@ -71,11 +77,12 @@ public static partial class ConfigLoader
             // E.g. a key given twice (keys are case-insensitive): the provider names it in its message.
             throw new ConfigException([new ConfigProblem(path, (e.InnerException ?? e).Message)]);
         }
-        return Read(root, token);
+        return Read(root, token, webhookSecret);
     }
 
     /// <param name="environmentToken">The admin token from WGSUPERVISOR_ADMIN_TOKEN, if set.</param>
-    public static SupervisorConfig Read(IConfiguration root, string? environmentToken = null)
+    /// <param name="environmentWebhookSecret">The webhook secret from WGSUPERVISOR_WEBHOOK_SECRET, if set.</param>
+    public static SupervisorConfig Read(IConfiguration root, string? environmentToken = null, string? environmentWebhookSecret = null)
     {
         var reader = new Reader();
         reader.RejectUnknown(root, "", RootKeys);
@@ -107,6 +114,9 @@ public static partial class ConfigLoader
         reader.RejectUnknown(defaults, "Defaults", ThresholdKeys);
         var baseline = ReadThresholds(reader, defaults, "Defaults", Baseline);
 
+        var webhooks = root.GetSection("Webhooks").GetChildren()
+            .Select(section => ReadWebhook(reader, section, $"Webhooks:{section.Key}", environmentWebhookSecret))
+            .OfType<Notifications.WebhookSettings>().ToList();
         var discover = reader.Boolean(root, "Discover", true);
         var namespaces = new List<string?> { null };
         if (simulation is not null) namespaces.Add(simulation.Namespace);
@@ -139,6 +149,7 @@ public static partial class ConfigLoader
         return new SupervisorConfig(nodeName, adminUrl, pollInterval, maxRestarts, journal, cluster, tunnels, reader.Warnings)
         {
             AdminToken = token,
+            Webhooks = webhooks,
             Backend = backend,
             Simulation = simulation,
             MaxConcurrentRestartsPerSite = maxPerSite,
@@ -160,6 +171,28 @@ public static partial class ConfigLoader
         if (fix > 1) reader.Problem("Simulation:FixProbability", "a probability: at most 1");
         return new SimulationSettings(tunnels, ns, OptionalSeconds("BreakEverySeconds"), OptionalSeconds("BreakAllAfterSeconds"),
             OptionalSeconds("RepairSeconds"), fix, reader.Text(section, "StateFile"), reader.Integer(section, "Simulation:Seed", 1, minimum: 0));
+    }
+
+    private static Notifications.WebhookSettings? ReadWebhook(Reader reader, IConfigurationSection section, string path, string? environmentSecret)
+    {
+        reader.RejectUnknown(section, path, WebhookKeys);
+        var url = reader.Required(section, $"{path}:Url");
+        Uri? uri = null;
+        if (url is not null && !(Uri.TryCreate(url, UriKind.Absolute, out uri) && uri.Scheme is "http" or "https"))
+            reader.Problem($"{path}:Url", "an absolute http(s) URL");
+        var events = section.GetSection("Events").GetChildren().Select(e => e.Value ?? "").ToList();
+        if (events.Count == 0) events = ["stale", "recovered", "quarantined"];
+        foreach (var (kind, index) in events.Select((e, i) => (e, i)).Where(e => !Notifications.WebhookSettings.Kinds.Contains(e.e)))
+            reader.Problem($"{path}:Events:{index}", $"'{kind}' is not one of {string.Join(", ", Notifications.WebhookSettings.Kinds)}");
+        byte[]? secret = environmentSecret is { Length: > 0 } ? System.Text.Encoding.UTF8.GetBytes(environmentSecret) : null;
+        if (reader.Text(section, "SecretFile") is { } secretFile)
+        {
+            if (File.Exists(secretFile)) secret = System.Text.Encoding.UTF8.GetBytes(File.ReadAllText(secretFile).Trim());
+            else reader.Problem($"{path}:SecretFile", $"{secretFile} does not exist");
+        }
+        var timeout = reader.Seconds(section, $"{path}:TimeoutSeconds", 5, minimum: 0.1);
+        var attempts = reader.Integer(section, $"{path}:MaxAttempts", 6, minimum: 1, maximum: 20);
+        return uri is null ? null : new Notifications.WebhookSettings(uri, events.ToHashSet(StringComparer.Ordinal), secret, timeout, attempts);
     }
 
     private const int MinimumTokenLength = 16;

@@ -37,6 +37,8 @@ public sealed record SupervisorConfig(
 {
     public BackendKind Backend { get; init; } = BackendKind.WireGuard;
 
+    public IReadOnlyList<Notifications.WebhookSettings> Webhooks { get; init; } = [];
+
     /// <summary>Repair permits per site at once (null: no per-site limit).</summary>
     public int? MaxConcurrentRestartsPerSite { get; init; }
 
