@@ -12,21 +12,26 @@ if command -v pg_lsclusters >/dev/null 2>&1 && [[ -z "${WGSUPERVISOR_TEST_POSTGR
 fi
 
 passed=0 failed=0 skipped=0
+results=$(mktemp -d)
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "=== $name"
-  log=$(mktemp)
-  dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
-  summary=$(grep -oE 'Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+' "$log" | tail -n 1)
-  if [[ -z "$summary" ]]; then
-    echo "=== $name: no test summary (the run crashed); counted as one failure"
+  dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" 2>&1
+  trx="$results/$name.trx"
+  if [[ ! -f "$trx" ]]; then
+    echo "=== $name: no test results (the run crashed); counted as one failure"
     failed=$((failed + 1))
-  else
-    read -r f p s < <(echo "$summary" | grep -oE '[0-9]+' | tr '\n' ' ')
-    failed=$((failed + f)); passed=$((passed + p)); skipped=$((skipped + s))
+    continue
   fi
-  rm -f "$log"
+  # <Counters total=".." executed=".." passed=".." failed=".." ... notExecuted=".." ...>
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  count() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  p=$(count passed); f=$(count failed); e=$(count error); t=$(count timeout); n=$(count notExecuted)
+  passed=$((passed + p)); failed=$((failed + f + e + t)); skipped=$((skipped + n))
+  echo "=== $name: $p passed, $((f + e + t)) failed, $n skipped"
 done
+rm -rf "$results"
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 ]]

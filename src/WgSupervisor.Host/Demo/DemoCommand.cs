@@ -1,4 +1,5 @@
 using Serilog;
+using WgSupervisor.Domain.Probing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.Host.Configuration;
@@ -25,11 +26,20 @@ public static class DemoCommand
         }
 
         Log.Information("Building the demo lab: a gateway namespace and {Sites} sites with wireguard-go", Sites);
-        await using var lab = await WireGuardLab.CreateAsync(new LabOptions(Sites: Sites, PersistentKeepaliveSeconds: 5));
-        var config = DemoConfig(lab);
+        await using var lab = await WireGuardLab.CreateAsync(new LabOptions(Sites: Sites, PersistentKeepaliveSeconds: 5, UseHostnames: true));
+        var token = Environment.GetEnvironmentVariable(Admin.AdminToken.EnvironmentVariable) is { Length: >= 16 } given
+            ? given
+            : Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        var config = DemoConfig(lab) with { AdminToken = Admin.AdminToken.Of(token) };
         var app = SupervisorHost.Build(config);
         await app.StartAsync();
-        Log.Information("Demo running. Admin API: {Url}api/tunnels  (Ctrl-C stops and removes the lab)", config.AdminUrl);
+        // The demo's own, throwaway token: printed so that the dashboard's buttons can be tried.
+        Console.WriteLine();
+        Console.WriteLine($"  Dashboard:    {config.AdminUrl}");
+        Console.WriteLine($"  Admin API:    {config.AdminUrl}api/tunnels");
+        Console.WriteLine($"  Admin token:  {token}   (for the dashboard's buttons and wgsup --token)");
+        Console.WriteLine($"  Every minute one tunnel breaks (gateway crash, site restart, endpoint move); Ctrl-C stops and removes the lab.");
+        Console.WriteLine();
         try
         {
             await BreakTunnelsAsync(lab, app.Lifetime.ApplicationStopping);
@@ -63,21 +73,37 @@ public static class DemoCommand
             WgQuickConfig = site.GatewayConfPath,
             Site = $"site{site.Index}",
             VerifyTimeout = TimeSpan.FromSeconds(20),
-            Ladder = [RepairRung.RestartInterface],
+            Ladder = [RepairRung.ReresolveEndpoint, RepairRung.ResetPeer, RepairRung.RestartInterface],
+            Probe = new ProbeSettings(ProbeKind.Icmp, site.TunnelAddress, null, ProbeSettings.DefaultInterval, ProbeSettings.DefaultTimeout,
+                ProbeSettings.DefaultFailuresBeforeStale),
         }).ToList(),
         Warnings: []);
 
-    /// <summary>Every minute one tunnel breaks in a way the supervisor notices at once: its gateway process dies.</summary>
+    /// <summary>Every minute one tunnel breaks, in turn: its gateway process dies, its site restarts, or its site moves address.</summary>
     private static async Task BreakTunnelsAsync(WireGuardLab lab, CancellationToken stopping)
     {
         for (var round = 0; !stopping.IsCancellationRequested; round++)
         {
             await Task.Delay(BreakEvery, stopping);
             var site = lab.Sites[round % lab.Sites.Count];
-            Log.Warning("Demo: killing the gateway's wireguard-go of site{Index} ({Interface}); watch it come back", site.Index, site.GatewayInterface);
             try
             {
-                await lab.KillGatewayProcessAsync(site);
+                switch (round % 3)
+                {
+                    case 0:
+                        Log.Warning("Demo: killing the gateway's wireguard-go of site{Index}: expect restart-interface", site.Index);
+                        await lab.KillGatewayProcessAsync(site);
+                        break;
+                    case 1:
+                        Log.Warning("Demo: site{Index} restarts and loses its session: expect reset-peer", site.Index);
+                        await lab.SiteDownAsync(site);
+                        await lab.SiteUpAsync(site);
+                        break;
+                    default:
+                        Log.Warning("Demo: site{Index} moves to a new address (its name follows): expect reresolve-endpoint", site.Index);
+                        await lab.MoveSiteAsync(site);
+                        break;
+                }
             }
             catch (LabException e)
             {

@@ -103,7 +103,7 @@ public sealed class TunnelRulesTests
         var events = TunnelRules.OnRepairVerified(state, Now, "handshake 1 s old");
 
         Assert.Collection(events,
-            e => Assert.Equal(new RepairFinished(Now, RepairRung.ResetPeer, RepairOutcome.Succeeded, TimeSpan.FromSeconds(7), "handshake 1 s old"), e),
+            e => Assert.Equal(new RepairFinished(Now, RepairRung.ResetPeer, RepairOutcome.Succeeded, TimeSpan.FromSeconds(7), "handshake 1 s old", Attempt: 2), e),
             e => Assert.Equal(new TunnelBecameHealthy(Now, "repaired by reset-peer: handshake 1 s old"), e));
         var after = state.ApplyAll(events);
         Assert.Equal(TunnelPhase.Healthy, after.Phase);
@@ -129,7 +129,7 @@ public sealed class TunnelRulesTests
 
         var failed = failedBefore + 1;
         Assert.Collection(events,
-            e => Assert.Equal(new RepairFinished(Now, RepairRung.RestartInterface, outcome, TimeSpan.FromSeconds(20), "no handshake"), e),
+            e => Assert.Equal(new RepairFinished(Now, RepairRung.RestartInterface, outcome, TimeSpan.FromSeconds(20), "no handshake", Attempt: failed), e),
             e => Assert.Equal(new BackoffStarted(Now, Now + ThreeRungs.Backoff.Delay(failuresOnTopRung, draw), failed), e));
         var after = state.ApplyAll(events);
         Assert.Equal(TunnelPhase.Backoff, after.Phase);
