@@ -41,7 +41,7 @@ try
     Log.Information("WgSupervisor node {Node}: {Count} tunnel(s), admin on {Url}, journal {Journal}", config.NodeName, config.Tunnels.Count,
         config.AdminUrl, config.Journal.Provider == JournalProvider.Sqlite ? Path.GetFullPath(config.Journal.SqlitePath) : "PostgreSQL");
     await SupervisorHost.Build(config).RunAsync();
-    return 0;
+    return Environment.ExitCode;
 }
 finally
 {

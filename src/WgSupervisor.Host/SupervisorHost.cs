@@ -14,6 +14,9 @@ namespace WgSupervisor.Host;
 /// <summary>Builds the supervisor's web host (admin endpoint + actor system) from a validated configuration.</summary>
 public static class SupervisorHost
 {
+    /// <summary>The process's exit code when the cluster downed this node.</summary>
+    public const int ExitDowned = 3;
+
     public static WebApplication Build(SupervisorConfig config, IWireGuard? wireGuard = null, IProber? prober = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -28,6 +31,14 @@ public static class SupervisorHost
             ? "the UAPI sockets (no process per poll)" : "wg show all dump");
         builder.Services.AddWgSupervisorAkka(config, adapter, socketProber);
         builder.Services.AddSingleton<HistoryReader>();
+        if (config.Cluster.Enabled)
+            builder.Services.AddSingleton<ITunnelDirectory>(services => new ClusterTunnelDirectory(
+                services.GetRequiredService<Akka.Hosting.IRequiredActor<WgSupervisor.Actors.Cluster.ClusterViewActor>>(),
+                services.GetRequiredService<Akka.Hosting.IRequiredActor<WgSupervisor.Actors.Fleet.FleetActor>>(),
+                services.GetRequiredService<Akka.Actor.ActorSystem>(), config.NodeName));
+        else
+            builder.Services.AddSingleton<ITunnelDirectory>(services => new LocalTunnelDirectory(
+                services.GetRequiredService<Akka.Hosting.IRequiredActor<WgSupervisor.Actors.Fleet.FleetActor>>(), config.NodeName));
         builder.Services.AddSingleton(config.AdminToken);
         builder.Services.AddSingleton(config.Webhooks);
         builder.Services.AddHostedService<WgSupervisor.Host.Notifications.WebhookDispatcher>();
@@ -35,6 +46,19 @@ public static class SupervisorHost
 
         var app = builder.Build();
         if (socketProber is IDisposable disposable) app.Lifetime.ApplicationStopped.Register(disposable.Dispose);
+        // A node the cluster downed (split-brain resolution) terminates its actor system: the process follows,
+        // with an exit code that tells its service manager to start it again (it then rejoins).
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var system = app.Services.GetRequiredService<Akka.Actor.ActorSystem>();
+            system.WhenTerminated.ContinueWith(_ =>
+            {
+                if (app.Lifetime.ApplicationStopping.IsCancellationRequested) return;
+                Log.Warning("The actor system terminated (this node was downed by the cluster): stopping; restart to rejoin");
+                Environment.ExitCode = ExitDowned;
+                app.Lifetime.StopApplication();
+            }, TaskScheduler.Default);
+        });
         // The simulation keeps timers and a state file.
         if (adapter is IDisposable backend) app.Lifetime.ApplicationStopped.Register(backend.Dispose);
         app.UseExceptionHandler();

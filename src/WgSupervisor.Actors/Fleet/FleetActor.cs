@@ -14,6 +14,7 @@ namespace WgSupervisor.Actors.Fleet;
 /// <param name="PollInterval">Null: no poller (tests drive observations by hand).</param>
 /// <param name="DiscoveryTemplate">Settings for tunnels found on local interfaces; null: supervise only the configured tunnels.</param>
 /// <param name="WatchedNamespaces">Namespaces polled besides those of the configured tunnels (null: the host's own).</param>
+/// <param name="Cluster">How this fleet takes part in a cluster; null: a node on its own.</param>
 public sealed record FleetSettings(
     string Node,
     IReadOnlyList<TunnelSettings> Tunnels,
@@ -21,7 +22,8 @@ public sealed record FleetSettings(
     TimeSpan? PollInterval,
     HistorySettings History,
     TunnelSettings? DiscoveryTemplate = null,
-    IReadOnlyList<string?>? WatchedNamespaces = null)
+    IReadOnlyList<string?>? WatchedNamespaces = null,
+    FleetClusterSettings? Cluster = null)
 {
     public IReadOnlyList<string?> Namespaces =>
         Tunnels.Select(t => t.Namespace).Concat(DiscoveryTemplate is null ? [] : WatchedNamespaces ?? []).Distinct().ToList();
@@ -33,7 +35,7 @@ public sealed record FleetSettings(
 /// a new incarnation, death, or lease expiry), keeps the latest summary of each tunnel for the admin
 /// endpoint, and restarts a failing tunnel actor without disturbing its siblings.
 /// </summary>
-public sealed class FleetActor : ReceiveActor, IWithTimers
+public sealed partial class FleetActor : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(5);
     private const string LeaseTimer = "leases";
@@ -52,11 +54,12 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, PollStatus> _polls = new(StringComparer.Ordinal);
     private IActorRef _poller = ActorRefs.Nobody;
 
-    public FleetActor(FleetSettings settings, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom)
+    public FleetActor(FleetSettings settings, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom, IActorRef? budget)
     {
         _settings = settings;
         _wireGuard = wireGuard;
         _prober = prober;
+        _budget = budget;
         _unitRandom = unitRandom;
         _permits = new PermitBook(settings.Limits);
 
@@ -64,9 +67,13 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         Receive<NamespaceUnreadable>(u => RecordPoll(u.Namespace, success: null, failure: u.At, u.Error));
 
         Receive<RequestPermit>(r => { _permits.Request(r.Request); GrantWhatFits(); });
-        Receive<WithdrawPermitRequest>(w => { _permits.Release(w.Tunnel); GrantWhatFits(); });
-        Receive<ReleasePermit>(r => { _permits.Release(r.Tunnel, r.PermitId); GrantWhatFits(); });
-        Receive<TunnelIncarnated>(i => { _permits.Release(i.Tunnel); GrantWhatFits(); });
+        Receive<WithdrawPermitRequest>(w => { ReleaseAll(w.Tunnel); GrantWhatFits(); });
+        Receive<ReleasePermit>(r =>
+        {
+            if (_permits.Release(r.Tunnel, r.PermitId)) ForgetClusterLease(r.Tunnel);
+            GrantWhatFits();
+        });
+        Receive<TunnelIncarnated>(i => { ReleaseAll(i.Tunnel); GrantWhatFits(); });
         Receive<ExpireLeases>(_ => ExpireLeasesNow());
         Receive<Terminated>(OnTunnelTerminated);
 
@@ -75,8 +82,9 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
             // Retired tunnels may still report once; they are gone from the view.
             if (!_tunnels.ContainsKey(c.Summary.Name)) return;
             _summaries[c.Summary.Name] = c.Summary;
-            // Live views (the dashboard's stream, metrics, webhooks) listen on the event stream.
+            // Live views (the dashboard's stream, metrics, webhooks) listen on the event stream, the cluster on pub-sub.
             Context.System.EventStream.Publish(c);
+            PublishToCluster(c.Summary);
         });
         Receive<HistoryStatus>(h => _history[h.Tunnel] = h);
         Receive<PollerActor.PollNow>(p => _poller.Forward(p));
@@ -94,12 +102,15 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         // Answers of tunnels to site-wide commands: the asker was already told which tunnels got them.
         Receive<TunnelProtocol.CommandAccepted>(_ => { });
         Receive<TunnelProtocol.CommandRejected>(r => _log.Info("Tunnel {Tunnel} did not take a site command: {Reason}", r.Tunnel, r.Reason));
+        if (settings.Cluster is not null) ClusterHandlers();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(FleetSettings settings, IWireGuard wireGuard, Func<double>? unitRandom = null, IProber? prober = null) =>
-        Akka.Actor.Props.Create(() => new FleetActor(settings, wireGuard, prober, unitRandom ?? Random.Shared.NextDouble));
+    /// <param name="budget">The cluster's restart-budget singleton (its proxy); null: the node's own limits only.</param>
+    public static Props Props(FleetSettings settings, IWireGuard wireGuard, Func<double>? unitRandom = null, IProber? prober = null,
+        IActorRef? budget = null) =>
+        Akka.Actor.Props.Create(() => new FleetActor(settings, wireGuard, prober, unitRandom ?? Random.Shared.NextDouble, budget));
 
     private DateTimeOffset Now => Context.System.Scheduler.Now;
 
@@ -113,6 +124,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         if (_settings.PollInterval is { } interval)
             _poller = Context.ActorOf(PollerActor.Props(_settings.Namespaces, interval, _wireGuard, Self), "poller");
         Timers.StartPeriodicTimer(LeaseTimer, ExpireLeases.Instance, LeaseCheckInterval);
+        StartClusterDuties();
     }
 
     private void StartTunnel(TunnelSettings tunnel)
@@ -190,7 +202,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         _namesByKey.Remove(tunnel.Key);
         _summaries.Remove(tunnel.Name);
         _history.Remove(tunnel.Name);
-        _permits.Release(tunnel.Name);
+        ReleaseAll(tunnel.Name);
         _log.Info("Tunnel {Tunnel} retired: {Reason}", tunnel.Name, reason);
         GrantWhatFits();
     }
@@ -246,20 +258,30 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     {
         foreach (var permit in _permits.GrantWhatFits(Now))
         {
-            if (_tunnels.TryGetValue(permit.Request.Tunnel, out var tunnel))
-            {
-                tunnel.Tell(new TunnelProtocol.PermitGranted(permit.Id, permit.Request.RequestId));
-            }
-            else
-            {
-                _permits.Release(permit.Request.Tunnel);
-            }
+            if (!_tunnels.ContainsKey(permit.Request.Tunnel)) _permits.Release(permit.Request.Tunnel);
+            else if (_budget is not null) AskBudget(permit);
+            else Deliver(permit);
         }
+    }
+
+    /// <summary>The permit reaches its tunnel (after the cluster budget agreed, when there is one).</summary>
+    private void Deliver(Permit permit)
+    {
+        if (_tunnels.TryGetValue(permit.Request.Tunnel, out var tunnel))
+            tunnel.Tell(new TunnelProtocol.PermitGranted(permit.Id, permit.Request.RequestId));
+    }
+
+    /// <summary>Forgets the tunnel's permit or request here and, in a cluster, its lease and any deferred request.</summary>
+    private void ReleaseAll(string tunnel)
+    {
+        _permits.Release(tunnel);
+        ForgetClusterLease(tunnel);
     }
 
     private void ExpireLeasesNow()
     {
         var expired = _permits.Expire(Now);
+        foreach (var permit in expired) ForgetClusterLease(permit.Request.Tunnel);
         foreach (var permit in expired)
             _log.Warning("Permit {PermitId} of tunnel {Tunnel} expired after {Lease}; its holder is presumed lost",
                 permit.Id, permit.Request.Tunnel, _settings.Limits.Lease);
@@ -272,7 +294,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         var name = _tunnels.FirstOrDefault(t => t.Value.Equals(terminated.ActorRef)).Key;
         if (name is null) return;
         _tunnels.Remove(name);
-        _permits.Release(name);
+        ReleaseAll(name);
         _log.Error("Tunnel actor {Tunnel} stopped for good (too many failures); starting it again", name);
         StartTunnel(_tunnelSettings[name]);
         GrantWhatFits();

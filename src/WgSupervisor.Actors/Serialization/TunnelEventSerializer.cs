@@ -31,6 +31,8 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
     private const string Resumed = "resumed.v1";
     private const string Quarantined = "quarantined.v1";
     private const string Released = "released.v1";
+    private const string NameConflict = "name-conflict.v1";
+    private const string BudgetFallback = "budget-fallback.v1";
     private const string State = "state.v1";
 
     public static readonly Type[] BoundTypes = [typeof(ITunnelEvent), typeof(TunnelState)];
@@ -50,6 +52,8 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         TunnelResumed => Resumed,
         TunnelQuarantined => Quarantined,
         TunnelReleased => Released,
+        TunnelNameConflict => NameConflict,
+        BudgetUnavailable => BudgetFallback,
         TunnelState => State,
         _ => throw new ArgumentException($"{o.GetType().Name} has no manifest in {nameof(TunnelEventSerializer)}"),
     };
@@ -85,6 +89,8 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         TunnelResumed e => new JsonObject { ["at"] = e.At, ["by"] = e.By },
         TunnelQuarantined e => new JsonObject { ["at"] = e.At, ["until"] = e.Until, ["reason"] = e.Reason },
         TunnelReleased e => new JsonObject { ["at"] = e.At, ["by"] = e.By, ["reason"] = e.Reason, ["resetBudget"] = e.ResetBudget },
+        TunnelNameConflict e => new JsonObject { ["at"] = e.At, ["otherNode"] = e.OtherNode },
+        BudgetUnavailable e => new JsonObject { ["at"] = e.At, ["reason"] = e.Reason },
         TunnelState s => StateToJson(s),
         _ => throw new ArgumentException($"{obj.GetType().Name} cannot be serialized by {nameof(TunnelEventSerializer)}"),
     };
@@ -105,6 +111,8 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         Resumed => new TunnelResumed(Time(json, "at"), Text(json, "by")),
         Quarantined => new TunnelQuarantined(Time(json, "at"), OptionalTime(json, "until"), Text(json, "reason")),
         Released => new TunnelReleased(Time(json, "at"), Text(json, "by"), Text(json, "reason"), Field(json, "resetBudget").GetValue<bool>()),
+        NameConflict => new TunnelNameConflict(Time(json, "at"), Text(json, "otherNode")),
+        BudgetFallback => new BudgetUnavailable(Time(json, "at"), Text(json, "reason")),
         State => StateFromJson(json),
         _ => throw new SerializationException($"unknown manifest {manifest} for {nameof(TunnelEventSerializer)}"),
     };

@@ -225,6 +225,12 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void CommonHandlers()
     {
         Receive<GetSamples>(_ => Sender.Tell(new Samples(_settings.Name, _samples.ToList())));
+        Receive<Note>(n =>
+        {
+            _notes.Add(n.Warning);
+            _log.Warning("Tunnel {Tunnel}: {Warning}", _settings.Name, n.Warning);
+            Transition([n.Event]);
+        });
         Receive<PauseRequested>(p => Command(TunnelRules.OnPause(_state, Now, p.By, p.Reason), "paused: observed, never repaired"));
         Receive<ResumeRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, $"not paused (phase {_state.Phase})")));
         Receive<ReleaseRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, $"not quarantined (phase {_state.Phase})")));
@@ -483,8 +489,8 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     {
         var neverAnswered = _settings.Probe is { } probe && !_probe.EverSucceeded && _probe.ConsecutiveFailures >= probe.FailuresBeforeStale;
         var idle = _verdict == HealthRules.IdleDetail;
-        if (!neverAnswered && !idle) return _warnings;
-        var warnings = _warnings.ToList();
+        if (!neverAnswered && !idle && _notes.Count == 0) return _warnings;
+        var warnings = _warnings.Concat(_notes.TakeLast(5)).ToList();
         if (neverAnswered)
             warnings.Add($"the probe {_settings.Probe} has never answered since supervision started: check its address and route; " +
                          "it is not used to judge the tunnel until it answers once");
@@ -494,6 +500,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     }
 
     private IReadOnlyList<string>? _cachedWarnings;
+    private readonly List<string> _notes = [];
 
     private void ReportBacklog(TunnelHistory.HistoryBacklog backlog) =>
         _fleet.Tell(new FleetProtocol.HistoryStatus(_settings.Name, backlog.PendingEvents, backlog.Problem));

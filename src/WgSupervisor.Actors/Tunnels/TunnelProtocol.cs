@@ -32,6 +32,9 @@ public static class TunnelProtocol
     public sealed record EventRecorded(string Tunnel, string Node, string Interface, string PeerPublicKey, string? Site,
         Domain.Tunnels.ITunnelEvent Event, Domain.Tunnels.TunnelPhase PhaseBefore);
 
+    /// <summary>From the fleet: record something that concerns this tunnel but is decided elsewhere (cluster conflicts, budget fallback).</summary>
+    public sealed record Note(Domain.Tunnels.ITunnelEvent Event, string Warning);
+
     /// <summary>The answer to an operator's command.</summary>
     public sealed record CommandAccepted(string Tunnel, string Detail);
     public sealed record CommandRejected(string Tunnel, string Reason);

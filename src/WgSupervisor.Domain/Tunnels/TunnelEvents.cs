@@ -58,3 +58,9 @@ public sealed record TunnelQuarantined(DateTimeOffset At, DateTimeOffset? Until,
 
 /// <param name="ResetBudget">An operator's release forgets the repairs counted so far; the window's end does not.</param>
 public sealed record TunnelReleased(DateTimeOffset At, string By, string Reason, bool ResetBudget) : ITunnelEvent;
+
+/// <summary>Another node of the cluster supervises a tunnel of the same name: a configuration mistake, reported, never merged.</summary>
+public sealed record TunnelNameConflict(DateTimeOffset At, string OtherNode) : ITunnelEvent;
+
+/// <summary>The cluster-wide restart budget could not be asked: this repair went ahead under the node's own limit.</summary>
+public sealed record BudgetUnavailable(DateTimeOffset At, string Reason) : ITunnelEvent;

@@ -110,7 +110,7 @@ public sealed record TunnelState
             Phase = TunnelPhase.Unknown, PhaseSince = r.At, Reason = $"released by {r.By}: {r.Reason}",
             RecentRepairs = r.ResetBudget ? ValueList<DateTimeOffset>.Empty : RecentRepairs,
         },
-        HistoryGap or TunnelRetired => this,
+        HistoryGap or TunnelRetired or TunnelNameConflict or BudgetUnavailable => this,
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown tunnel event"),
     };
 

@@ -87,7 +87,8 @@ public sealed class HistoryReader(ActorSystem system)
     }
 
     public static readonly IReadOnlyList<string> EventTypes =
-        ["healthy", "stale", "repair-started", "repair-finished", "backoff", "history-gap", "retired", "paused", "resumed", "quarantined", "released"];
+        ["healthy", "stale", "repair-started", "repair-finished", "backoff", "history-gap", "retired", "paused", "resumed", "quarantined", "released",
+         "name-conflict", "budget-fallback"];
 
     public static string EventTypeName(ITunnelEvent e) => e switch
     {
@@ -102,6 +103,8 @@ public sealed class HistoryReader(ActorSystem system)
         TunnelResumed => "resumed",
         TunnelQuarantined => "quarantined",
         TunnelReleased => "released",
+        TunnelNameConflict => "name-conflict",
+        BudgetUnavailable => "budget-fallback",
         _ => e.GetType().Name,
     };
 }

@@ -10,21 +10,22 @@ public static class SiteRoutes
 {
     public static void MapSiteRoutes(this RouteGroupBuilder api)
     {
-        api.MapPost("/sites/{site}/pause", async (string site, HttpContext http, IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
+        api.MapPost("/sites/{site}/pause", async (string site, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
         {
             var reason = await TunnelRoutes.ReadReasonAsync(http, ct);
-            return await SiteCommandAsync(site, fleet, new PauseSite(site, AdminEndpoints.Operator(http), reason), ct);
-        }).RequireToken().WithSummary("Pause every tunnel of the site (each tunnel persists its pause)");
+            return await SiteCommandAsync(site, directory, by => new PauseSite(site, by, reason), AdminEndpoints.Operator(http), ct);
+        }).RequireToken().WithSummary("Pause every tunnel of the site, on every node (each tunnel persists its pause)");
 
-        api.MapPost("/sites/{site}/resume", (string site, HttpContext http, IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
-            SiteCommandAsync(site, fleet, new ResumeSite(site, AdminEndpoints.Operator(http)), ct))
-            .RequireToken().WithSummary("Resume every tunnel of the site");
+        api.MapPost("/sites/{site}/resume", (string site, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
+            SiteCommandAsync(site, directory, by => new ResumeSite(site, by), AdminEndpoints.Operator(http), ct))
+            .RequireToken().WithSummary("Resume every tunnel of the site, on every node");
     }
 
-    private static async Task<IResult> SiteCommandAsync(string site, IRequiredActor<FleetActor> fleet, object command, CancellationToken ct)
+    private static async Task<IResult> SiteCommandAsync(string site, ITunnelDirectory directory, Func<string, object> command, string requestedBy,
+        CancellationToken ct)
     {
         if (RouteParameters.CheckName(site, "site") is { } invalid) return invalid;
-        return await fleet.ActorRef.Ask<object>(command, AdminEndpoints.AskTimeout, ct) is SiteCommandSent sent
+        return await directory.SiteCommandAsync(site, command, requestedBy, ct) is SiteCommandSent { Tunnels.Count: > 0 } sent
             ? Results.Accepted($"/api/tunnels?site={site}", new { site, tunnels = sent.Tunnels })
             : Problems.SiteNotFound(site);
     }

@@ -29,8 +29,30 @@ public sealed record TunnelResource(
     string? Verdict,
     ProbeSummary? Probe,
     IReadOnlyList<string> Warnings,
-    DateTimeOffset? QuarantinedUntil)
+    DateTimeOffset? QuarantinedUntil,
+    string NodeStatus = "up",
+    double? InformationAgeSeconds = null,
+    string? LastKnownState = null,
+    IReadOnlyList<string>? ClaimedAlsoBy = null)
 {
+    /// <summary>
+    /// A tunnel as the cluster sees it: on a node that is down its state reads "node-down" (the last known one
+    /// beside it); on an unreachable node it keeps its last known state with the age of that information.
+    /// </summary>
+    public static TunnelResource From(TunnelView view, DateTimeOffset now)
+    {
+        var resource = From(view.Summary, now);
+        var nodeDown = view.NodeStatus == Actors.Cluster.NodeStatus.Down;
+        return resource with
+        {
+            NodeStatus = view.NodeStatus.ToString().ToLowerInvariant(),
+            InformationAgeSeconds = view.InformationSince is { } since ? Math.Max(0, Math.Round((now - since).TotalSeconds, 1)) : null,
+            State = nodeDown ? "node-down" : resource.State,
+            LastKnownState = nodeDown ? resource.State : null,
+            ClaimedAlsoBy = view.ClaimedAlsoBy.Count > 0 ? view.ClaimedAlsoBy : null,
+        };
+    }
+
     public static TunnelResource From(TunnelSummary s, DateTimeOffset now) => new(
         s.Name, s.Node, s.Namespace, s.Interface, s.PeerPublicKey, s.Site, StateName(s.Phase), s.Reason, s.PhaseSince,
         s.HandshakeAgeSeconds(now), s.LatestHandshake, s.RxBytes, s.TxBytes, s.Endpoint, s.InterfacePresent, s.ObservedAt, s.RepairCount,

@@ -13,44 +13,41 @@ public static class TunnelRoutes
 
     public static void MapTunnelRoutes(this RouteGroupBuilder api)
     {
-        api.MapGet("/tunnels", async (string? state, string? site, string? node, IRequiredActor<FleetActor> fleet, ActorSystem system,
+        api.MapGet("/tunnels", async (string? state, string? site, string? node, ITunnelDirectory directory, ActorSystem system,
             CancellationToken ct) =>
         {
             if (!RouteParameters.TryPhase(state, out var phase))
                 return Problems.BadParameter("state", "one of unknown, healthy, stale, restarting, backoff, paused, quarantined");
             if (site is not null && RouteParameters.CheckName(site, "site") is { } badSite) return badSite;
             if (node is not null && RouteParameters.CheckName(node, "node") is { } badNode) return badNode;
-            var list = await fleet.ActorRef.Ask<TunnelList>(new GetTunnels(), AdminEndpoints.AskTimeout, ct);
             var now = system.Scheduler.Now;
-            return Results.Ok(list.Tunnels
-                .Where(t => phase is null || t.Phase == phase)
-                .Where(t => site is null || t.Site == site)
-                .Where(t => node is null || t.Node == node)
+            return Results.Ok((await directory.ListAsync(ct))
+                .Where(t => phase is null || t.Summary.Phase == phase)
+                .Where(t => site is null || t.Summary.Site == site)
+                .Where(t => node is null || t.Summary.Node == node)
                 .Select(t => TunnelResource.From(t, now)));
-        }).WithSummary("Every supervised tunnel, optionally filtered by state, site and node");
+        }).WithSummary("Every supervised tunnel (of every node in a cluster), optionally filtered by state, site and node");
 
-        api.MapGet("/tunnels/{name}", async (string name, IRequiredActor<FleetActor> fleet, ActorSystem system, CancellationToken ct) =>
+        api.MapGet("/tunnels/{name}", async (string name, ITunnelDirectory directory, ActorSystem system, CancellationToken ct) =>
         {
             if (RouteParameters.CheckName(name, "name") is { } invalid) return invalid;
-            var reply = await fleet.ActorRef.Ask<object>(new GetTunnel(name), AdminEndpoints.AskTimeout, ct);
-            return reply is TunnelFound found ? Results.Ok(TunnelResource.From(found.Tunnel, system.Scheduler.Now)) : Problems.TunnelNotFound(name);
+            return await directory.FindAsync(name, ct) is { } found ? Results.Ok(TunnelResource.From(found, system.Scheduler.Now)) : Problems.TunnelNotFound(name);
         }).WithSummary("One tunnel: state, reason, handshake age, traffic, probe, repairs, backoff");
 
-        api.MapGet("/tunnels/{name}/events", async (string name, string? after, string? limit, IRequiredActor<FleetActor> fleet,
+        api.MapGet("/tunnels/{name}/events", async (string name, string? after, string? limit, ITunnelDirectory directory,
             HistoryReader history, CancellationToken ct) =>
         {
             if (RouteParameters.CheckName(name, "name") is { } invalid) return invalid;
             if (!RouteParameters.TryLong(after, out var afterSeq)) return Problems.BadParameter("after", "a sequence number (whole number)");
             if (!RouteParameters.TryInt(limit, 1000, 1, 10_000, out var take)) return Problems.BadParameter("limit", "a whole number from 1 to 10000");
-            if (await fleet.ActorRef.Ask<object>(new GetTunnel(name), AdminEndpoints.AskTimeout, ct) is not TunnelFound found)
-                return Problems.TunnelNotFound(name);
-            return Results.Ok(await history.ReadTunnelAsync(found.Tunnel.Node, name, afterSeq ?? 0, take, ct));
+            if (await directory.FindAsync(name, ct) is not { } found) return Problems.TunnelNotFound(name);
+            return Results.Ok(await history.ReadTunnelAsync(found.Summary.Node, name, afterSeq ?? 0, take, ct));
         }).WithSummary("A tunnel's history from the journal, oldest first (page with after=seq)");
 
-        api.MapGet("/tunnels/{name}/samples", async (string name, IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
+        api.MapGet("/tunnels/{name}/samples", async (string name, ITunnelDirectory directory, CancellationToken ct) =>
         {
             if (RouteParameters.CheckName(name, "name") is { } invalid) return invalid;
-            var reply = await fleet.ActorRef.Ask<object>(new GetTunnelSamples(name), AdminEndpoints.AskTimeout, ct);
+            var reply = await directory.CommandAsync(name, _ => new GetTunnelSamples(name), "", ct);
             return reply is TunnelProtocol.Samples samples
                 ? Results.Ok(samples.Items.Select(s => new
                 {
@@ -60,29 +57,40 @@ public static class TunnelRoutes
                 : Problems.TunnelNotFound(name);
         }).WithSummary("Recent observations (up to 720, oldest first) for charts of handshake age and traffic");
 
-        api.MapPost("/tunnels/{name}/restart", (string name, HttpContext http, IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
-            CommandAsync(name, fleet, new RestartTunnel(name, AdminEndpoints.Operator(http)), ct))
-            .RequireToken().WithSummary("Queue a repair (through the same permits as automatic repairs)");
+        api.MapPost("/tunnels/{name}/restart", (string name, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
+            CommandAsync(name, directory, by => new RestartTunnel(name, by), AdminEndpoints.Operator(http), ct))
+            .RequireToken().WithSummary("Queue a repair (through the same permits as automatic repairs), on the node that owns the tunnel");
 
-        api.MapPost("/tunnels/{name}/pause", async (string name, HttpContext http, IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
+        api.MapPost("/tunnels/{name}/pause", async (string name, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
         {
             var reason = await ReadReasonAsync(http, ct);
-            return await CommandAsync(name, fleet, new PauseTunnel(name, AdminEndpoints.Operator(http), reason), ct);
+            return await CommandAsync(name, directory, by => new PauseTunnel(name, by, reason), AdminEndpoints.Operator(http), ct);
         }).RequireToken().WithSummary("Maintenance: keep observing, never repair (body: {\"reason\": \"...\"}, optional)");
 
-        api.MapPost("/tunnels/{name}/resume", (string name, HttpContext http, IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
-            CommandAsync(name, fleet, new ResumeTunnel(name, AdminEndpoints.Operator(http)), ct))
+        api.MapPost("/tunnels/{name}/resume", (string name, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
+            CommandAsync(name, directory, by => new ResumeTunnel(name, by), AdminEndpoints.Operator(http), ct))
             .RequireToken().WithSummary("End maintenance");
 
-        api.MapPost("/tunnels/{name}/release", (string name, HttpContext http, IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
-            CommandAsync(name, fleet, new ReleaseTunnel(name, AdminEndpoints.Operator(http)), ct))
+        api.MapPost("/tunnels/{name}/release", (string name, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
+            CommandAsync(name, directory, by => new ReleaseTunnel(name, by), AdminEndpoints.Operator(http), ct))
             .RequireToken().WithSummary("End a quarantine now");
+
+        api.MapGet("/nodes", async (ITunnelDirectory directory, ActorSystem system, CancellationToken ct) =>
+        {
+            var now = system.Scheduler.Now;
+            return Results.Ok((await directory.NodesAsync(ct)).Select(n => new
+            {
+                name = n.Name, address = n.Address, status = n.Status.ToString().ToLowerInvariant(), roles = n.Roles, tunnels = n.Tunnels,
+                lastHeard = n.LastHeard, informationAgeSeconds = n.LastHeard is { } heard ? Math.Round((now - heard).TotalSeconds, 1) : (double?)null,
+            }));
+        }).WithSummary("The members of the cluster (this node alone, outside a cluster): status, roles, tunnels, age of the information");
     }
 
-    private static async Task<IResult> CommandAsync(string name, IRequiredActor<FleetActor> fleet, object command, CancellationToken ct)
+    private static async Task<IResult> CommandAsync(string name, ITunnelDirectory directory, Func<string, object> command, string requestedBy,
+        CancellationToken ct)
     {
         if (RouteParameters.CheckName(name, "name") is { } invalid) return invalid;
-        var reply = await fleet.ActorRef.Ask<object>(command, AdminEndpoints.AskTimeout, ct);
+        var reply = await directory.CommandAsync(name, command, requestedBy, ct);
         return reply switch
         {
             TunnelProtocol.CommandAccepted accepted => Results.Accepted($"/api/tunnels/{name}", new { tunnel = name, detail = accepted.Detail }),

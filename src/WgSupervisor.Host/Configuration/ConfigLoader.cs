@@ -35,7 +35,10 @@ public static partial class ConfigLoader
     private static readonly string[] AdminKeys = ["Url", "TokenFile"];
     private static readonly string[] JournalKeys =
         ["Provider", "SqlitePath", "ConnectionString", "SnapshotEvery", "LogAcknowledgements", "RetentionDays", "KeepLastEvents"];
-    private static readonly string[] ClusterKeys = ["Hostname", "Port", "SeedNodes"];
+    private static readonly string[] ClusterKeys =
+        ["Enabled", "Hostname", "Port", "PublicHostname", "SeedNodes", "Roles", "MaxConcurrentRestarts", "LeaseSeconds", "SplitBrain"];
+    private static readonly string[] SplitBrainKeys = ["Strategy", "QuorumSize", "StableAfterSeconds"];
+    private static readonly string[] SplitBrainStrategies = ["keep-majority", "static-quorum", "keep-oldest"];
     private static readonly string[] ThresholdKeys = ["StaleAfterSeconds", "VerifyTimeoutSeconds", "Backoff", "Repair", "ReceiveStallSeconds", "Quarantine"];
     private static readonly string[] QuarantineKeys = ["MaxRepairs", "WindowSeconds", "ReleaseAfterWindow"];
     private static readonly string[] TunnelKeys =
@@ -238,13 +241,28 @@ public static partial class ConfigLoader
     private static ClusterConfig ReadCluster(Reader reader, IConfigurationSection section)
     {
         reader.RejectUnknown(section, "Cluster", ClusterKeys);
+        var enabled = reader.Boolean(section, "Cluster:Enabled", false);
         var hostname = reader.Text(section, "Hostname") ?? "127.0.0.1";
-        var port = reader.Integer(section, "Cluster:Port", 0, minimum: 0, maximum: 65535);
+        var port = reader.Integer(section, "Cluster:Port", enabled ? 4053 : 0, minimum: 0, maximum: 65535);
         var seeds = section.GetSection("SeedNodes").GetChildren().Select(c => c.Value).OfType<string>().ToList();
         foreach (var (seed, index) in seeds.Select((s, i) => (s, i)))
             if (!seed.StartsWith("akka.tcp://", StringComparison.Ordinal))
                 reader.Problem($"Cluster:SeedNodes:{index}", "a seed node is an address like akka.tcp://wgsupervisor@host:port");
-        return new ClusterConfig(hostname, port, seeds);
+        if (!enabled && seeds.Count > 0) reader.Problem("Cluster:SeedNodes", "seed nodes are only used with Cluster:Enabled true");
+        var roles = section.GetSection("Roles").GetChildren().Select(c => c.Value).OfType<string>().ToList();
+        foreach (var (role, index) in roles.Select((r, i) => (r, i)).Where(r => !NamePattern().IsMatch(r.r)))
+            reader.Problem($"Cluster:Roles:{index}", "use 1-64 letters, digits, '.', '_' or '-'");
+        var budget = reader.Integer(section, "Cluster:MaxConcurrentRestarts", 4, minimum: 1);
+        var lease = reader.Seconds(section, "Cluster:LeaseSeconds", 300, minimum: 5);
+        var splitBrain = section.GetSection("SplitBrain");
+        reader.RejectUnknown(splitBrain, "Cluster:SplitBrain", SplitBrainKeys);
+        var strategy = reader.Text(splitBrain, "Strategy") ?? "keep-majority";
+        if (!SplitBrainStrategies.Contains(strategy)) reader.Problem("Cluster:SplitBrain:Strategy", $"one of {string.Join(", ", SplitBrainStrategies)}");
+        int? quorum = reader.Text(splitBrain, "QuorumSize") is null ? null : reader.Integer(splitBrain, "Cluster:SplitBrain:QuorumSize", 2, minimum: 1);
+        if (strategy == "static-quorum" && quorum is null) reader.Problem("Cluster:SplitBrain:QuorumSize", "static-quorum needs a QuorumSize");
+        var stableAfter = reader.Seconds(splitBrain, "Cluster:SplitBrain:StableAfterSeconds", 10, minimum: 1);
+        return new ClusterConfig(hostname, port, seeds, enabled, reader.Text(section, "PublicHostname"), roles.Count > 0 ? roles : null, budget,
+            lease, strategy, quorum, stableAfter);
     }
 
     private sealed record ThresholdSettings(TimeSpan StaleAfter, TimeSpan VerifyTimeout, BackoffPolicy Backoff, IReadOnlyList<RepairRung>? Ladder,

@@ -22,7 +22,26 @@ public enum BackendKind
     Simulated,
 }
 
-public sealed record ClusterConfig(string Hostname, int Port, IReadOnlyList<string> SeedNodes);
+/// <summary>Akka.Cluster settings. Disabled, the node joins itself (a cluster of one) and uses only its own limits.</summary>
+/// <param name="MaxConcurrentRestarts">The cluster-wide restart budget (C), granted by a singleton; at most one repair per site at once.</param>
+/// <param name="SplitBrain">keep-majority (three or more nodes), static-quorum (with QuorumSize), or keep-oldest (two gateways).</param>
+/// <param name="StableAfter">How long membership must be stable before the split-brain resolver decides (downing takes about this plus failure detection).</param>
+public sealed record ClusterConfig(
+    string Hostname,
+    int Port,
+    IReadOnlyList<string> SeedNodes,
+    bool Enabled = false,
+    string? PublicHostname = null,
+    IReadOnlyList<string>? Roles = null,
+    int MaxConcurrentRestarts = 4,
+    TimeSpan? LeaseDuration = null,
+    string SplitBrain = "keep-majority",
+    int? QuorumSize = null,
+    TimeSpan? StableAfter = null)
+{
+    public TimeSpan Lease => LeaseDuration ?? TimeSpan.FromMinutes(5);
+    public TimeSpan SplitBrainStableAfter => StableAfter ?? TimeSpan.FromSeconds(10);
+}
 
 /// <summary>The validated configuration of one supervisor node.</summary>
 public sealed record SupervisorConfig(

@@ -8,6 +8,7 @@ using Akka.Remote.Hosting;
 using LinqToDB;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Data.Sqlite;
+using WgSupervisor.Actors.Cluster;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Hosting;
 using WgSupervisor.Actors.Tunnels;
@@ -46,7 +47,8 @@ public static class AkkaSetup
                 KeepLastEvents = config.Journal.KeepLastEvents,
             },
             config.Discover ? config.DiscoveryTemplate : null,
-            config.Namespaces);
+            config.Namespaces,
+            config.Cluster.Enabled ? FleetClusterSettings.For(AddressOf(config.Cluster)) with { LeaseDuration = config.Cluster.Lease } : null);
 
         return services.AddAkka(ActorSystemName, builder =>
         {
@@ -56,12 +58,28 @@ public static class AkkaSetup
                     loggers.ClearLoggers();
                     loggers.AddLogger<Akka.Logger.Serilog.SerilogLogger>();
                 })
-                .WithRemoting(new RemoteOptions { HostName = config.Cluster.Hostname, Port = config.Cluster.Port })
-                .WithClustering(new ClusterOptions { Roles = [SupervisorRole], SeedNodes = config.Cluster.SeedNodes.ToArray() })
+                .WithRemoting(new RemoteOptions
+                {
+                    HostName = config.Cluster.Hostname, Port = config.Cluster.Port, PublicHostName = config.Cluster.PublicHostname,
+                })
+                .WithClustering(new ClusterOptions
+                {
+                    Roles = [SupervisorRole, .. config.Cluster.Roles ?? []],
+                    SeedNodes = config.Cluster.SeedNodes.ToArray(),
+                    SplitBrainResolver = SplitBrainOf(config.Cluster),
+                })
+                .AddHocon($"akka.cluster.split-brain-resolver.stable-after = {config.Cluster.SplitBrainStableAfter.TotalSeconds:0}s", HoconAddMode.Prepend)
                 .WithSqlPersistence(journal.Journal, journal.Snapshot)
                 // One writer keeps SQLite free of lock contention (and costs PostgreSQL little at our event rates).
                 .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
-                .WithActorSystemLivenessCheck()
+                .WithActorSystemLivenessCheck();
+            if (config.Cluster.Enabled)
+                builder
+                    .WithDistributedPubSub(SupervisorRole)
+                    .WithSingleton<RestartBudgetActor>("restart-budget",
+                        RestartBudgetActor.Props(BudgetSettings.Default with { MaxConcurrent = config.Cluster.MaxConcurrentRestarts }),
+                        new ClusterSingletonOptions { Role = SupervisorRole });
+            builder
                 .AddFleetActor(fleet, wireGuard, prober)
                 .AddStartup((system, _) =>
                 {
@@ -70,6 +88,17 @@ public static class AkkaSetup
                 });
         });
     }
+
+    /// <summary>This node's own Akka address as the others reach it.</summary>
+    public static string AddressOf(ClusterConfig cluster) =>
+        $"akka.tcp://{ActorSystemName}@{cluster.PublicHostname ?? cluster.Hostname}:{cluster.Port}";
+
+    private static Akka.Cluster.Hosting.SBR.SplitBrainResolverOption SplitBrainOf(ClusterConfig cluster) => cluster.SplitBrain switch
+    {
+        "static-quorum" => new Akka.Cluster.Hosting.SBR.StaticQuorumOption { QuorumSize = cluster.QuorumSize },
+        "keep-oldest" => new Akka.Cluster.Hosting.SBR.KeepOldestOption { DownIfAlone = true },
+        _ => new Akka.Cluster.Hosting.SBR.KeepMajorityOption(),
+    };
 
     public static (SqlJournalOptions Journal, SqlSnapshotOptions Snapshot) JournalOptionsFor(JournalConfig config)
     {

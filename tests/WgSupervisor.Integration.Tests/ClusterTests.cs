@@ -1,0 +1,276 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json.Nodes;
+using WgSupervisor.Integration.Tests.Support;
+using WgSupervisor.WireGuard.Simulation;
+using Xunit.Abstractions;
+
+namespace WgSupervisor.Integration.Tests;
+
+/// <summary>
+/// Three gateways, each a real supervisor process in its own network namespace on a shared LAN, with the
+/// PostgreSQL journal and simulated tunnels: one view from every node, the cluster-wide restart budget (at most
+/// C in flight, never two for one site), a node killed and rejoining, a command sent to the wrong node carried
+/// out by the owner, and a partition resolved by downing the minority.
+/// </summary>
+[Collection(RealWireGuardCollection.Name)]
+public sealed class ClusterTests(ITestOutputHelper output)
+{
+    private const int Nodes = 3;
+    private const int TunnelsPerNode = 4;
+    private const int Budget = 3;
+    private static readonly string[] SharedSites = ["site-a", "site-b"];
+
+    private readonly Dictionary<int, StringBuilder> _logs = new();
+
+    [SkippableFact]
+    public async Task Three_gateways_share_one_view_one_budget_survive_a_kill_route_commands_and_resolve_a_partition()
+    {
+        Prerequisites.RequireWireGuardLab();
+        var postgres = Prerequisites.RequirePostgres();
+        var lab = await ClusterLab.CreateAsync(Nodes);
+        using var config = new SupervisorConfigFile(new { });
+        var journal = lab.ExposePostgres(postgres);
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var processes = new Dictionary<int, Process>();
+        var clients = Enumerable.Range(1, Nodes).ToDictionary(n => n, n => Client(n));
+        try
+        {
+            // (a) every node lists every node's tunnels within 10 s of start.
+            for (var node = 1; node <= Nodes; node++) processes[node] = Start(lab, config, node, run, journal);
+            foreach (var node in processes.Keys) await WaitAsync($"n{node} answers", TimeSpan.FromSeconds(90), () => HealthyAsync(clients[node]));
+            var allStarted = Stopwatch.StartNew();
+            foreach (var node in processes.Keys)
+                await WaitAsync($"n{node} lists all {Nodes * TunnelsPerNode} tunnels", TimeSpan.FromSeconds(10),
+                    async () => (await TunnelsAsync(clients[node])).Count == Nodes * TunnelsPerNode);
+            output.WriteLine($"(a) every node listed all tunnels {allStarted.Elapsed.TotalSeconds:0.0} s after the last node answered");
+            var nodes = await GetAsync(clients[2], "/api/nodes");
+            Assert.Equal(Nodes, nodes.AsArray().Count(n => n!["status"]!.GetValue<string>() == "up"));
+
+            // (b) tunnels on all nodes break and are repaired: never more than C in flight, never two for one site.
+            await WaitAsync("repairs on every node", TimeSpan.FromSeconds(60), async () =>
+                (await EventsAsync(clients[1], "repair-finished")).Select(e => e["node"]!.GetValue<string>()).Where(n => n.EndsWith(run)).Distinct().Count() == Nodes);
+
+            // (c) kill -9 of n1 (the oldest: it hosts the budget singleton).
+            var killedAt = DateTimeOffset.UtcNow;
+            processes[1].Kill(entireProcessTree: true);
+            var downClock = Stopwatch.StartNew();
+            await WaitAsync("n1 is down and its tunnels shown as node-down on n2 and n3", TimeSpan.FromSeconds(30), async () =>
+            {
+                foreach (var other in new[] { 2, 3 })
+                {
+                    var n1 = (await GetAsync(clients[other], "/api/nodes")).AsArray().FirstOrDefault(n => n!["name"]!.GetValue<string>() == $"n1-{run}");
+                    if (n1?["status"]?.GetValue<string>() != "down") return false;
+                    var tunnels = (await TunnelsAsync(clients[other])).Where(t => t["node"]!.GetValue<string>() == $"n1-{run}").ToList();
+                    if (tunnels.Count != TunnelsPerNode || tunnels.Any(t => t["state"]!.GetValue<string>() != "node-down")) return false;
+                }
+                return true;
+            });
+            output.WriteLine($"(c) n1 marked down with its tunnels 'node-down' {downClock.Elapsed.TotalSeconds:0.0} s after the kill");
+            var afterHandover = DateTimeOffset.UtcNow;
+            await WaitAsync("the moved budget keeps granting", TimeSpan.FromSeconds(60), async () =>
+                (await EventsAsync(clients[2], "repair-started")).Any(e => e["at"]!.GetValue<DateTimeOffset>() > afterHandover &&
+                                                                         e["node"]!.GetValue<string>().EndsWith(run)));
+            processes[1] = Start(lab, config, 1, run, journal);
+            await WaitAsync("n1 rejoined and shows its tunnels again", TimeSpan.FromSeconds(90), async () =>
+            {
+                var n1 = (await GetAsync(clients[3], "/api/nodes")).AsArray().FirstOrDefault(n => n!["name"]!.GetValue<string>() == $"n1-{run}");
+                var tunnels = (await TunnelsAsync(clients[3])).Where(t => t["node"]!.GetValue<string>() == $"n1-{run}").ToList();
+                return n1?["status"]?.GetValue<string>() == "up" && tunnels.Count == TunnelsPerNode &&
+                       tunnels.All(t => t["state"]!.GetValue<string>() != "node-down");
+            });
+
+            // (d) a restart sent to n2 for a tunnel of n3 is carried out by n3.
+            var tunnelOfN3 = $"n3-{run}-t3";
+            // The tunnel may be busy with its own repairs: ask until n3 queues a repair of the operator's own (202, not 409).
+            await WaitAsync("n3 queued the operator's restart sent to n2", TimeSpan.FromSeconds(60), async () =>
+            {
+                var answer = await clients[2].PostAsync($"/api/tunnels/{tunnelOfN3}/restart", null);
+                return answer.IsSuccessStatusCode && (await answer.Content.ReadAsStringAsync()).Contains("queued for a repair permit");
+            });
+            await WaitAsync("n3 ran the restart asked on n2", TimeSpan.FromSeconds(60), async () =>
+                (await EventsAsync(clients[1], "repair-started", tunnelOfN3)).Any(e =>
+                    e["node"]!.GetValue<string>() == $"n3-{run}" && e["requestedBy"]!.GetValue<string>().Contains($"on node n2-{run}")));
+
+            // (e) n3 cut off from n1 and n2: the resolver downs the minority (n3 stops), the majority goes on, n3 rejoins after healing.
+            await lab.PartitionAsync(3, [1, 2]);
+            var partitionedAt = DateTimeOffset.UtcNow;
+            await WaitAsync("n3 downed itself and stopped", TimeSpan.FromSeconds(60), () => Task.FromResult(processes[3].HasExited));
+            var n3Stopped = DateTimeOffset.UtcNow;
+            Assert.NotEqual(0, processes[3].ExitCode); // non-zero: a service manager starts it again
+            await WaitAsync("the majority goes on repairing", TimeSpan.FromSeconds(60), async () =>
+                (await EventsAsync(clients[1], "repair-started")).Any(e => e["at"]!.GetValue<DateTimeOffset>() > n3Stopped &&
+                                                                         e["node"]!.GetValue<string>() is var n && n.EndsWith(run) && n != $"n3-{run}"));
+            Assert.DoesNotContain(await EventsAsync(clients[1], "repair-started"), e =>
+                e["node"]!.GetValue<string>() == $"n3-{run}" && e["at"]!.GetValue<DateTimeOffset>() > n3Stopped);
+            await lab.HealAsync(3);
+            processes[3] = Start(lab, config, 3, run, journal);
+            await WaitAsync("n3 rejoined after healing", TimeSpan.FromSeconds(90), async () =>
+                (await GetAsync(clients[1], "/api/nodes")).AsArray().Any(n =>
+                    n!["name"]!.GetValue<string>() == $"n3-{run}" && n["status"]!.GetValue<string>() == "up"));
+
+            // The budget, over the whole run, from the shared journal.
+            // The journal is shared with other runs: only this run's nodes count.
+            var events = (await AllEventsAsync(clients[1])).Where(e => e["node"]!.GetValue<string>().EndsWith(run)).ToList();
+            var (peak, peakPerSite, fallback) = Concurrency(events, new Dictionary<string, DateTimeOffset>
+            {
+                [$"n1-{run}"] = killedAt, [$"n3-{run}"] = partitionedAt,
+            });
+            output.WriteLine($"(b) {events.Count(e => e["type"]!.GetValue<string>() == "repair-started")} repairs; at most {peak} in flight " +
+                             $"(budget {Budget}), at most {peakPerSite} per site; {fallback} under a local fallback");
+            Assert.True(peak <= Budget, $"{peak} repairs in flight at once, budget {Budget}");
+            Assert.True(peakPerSite <= 1, $"{peakPerSite} repairs of one site in flight at once");
+        }
+        catch
+        {
+            foreach (var (node, log) in _logs) output.WriteLine($"--- n{node}\n{SupervisorProcess.Tail(log.ToString(), 40)}");
+            throw;
+        }
+        finally
+        {
+            foreach (var client in clients.Values) client.Dispose();
+            await lab.DisposeAsync();
+            Assert.Empty(lab.Leftovers());
+        }
+    }
+
+    private Process Start(ClusterLab lab, SupervisorConfigFile config, int node, string run, string journal)
+    {
+        var path = Path.Combine(config.Directory, $"n{node}.json");
+        File.WriteAllText(path, SupervisorProcess.ToJson(new
+        {
+            NodeName = $"n{node}-{run}",
+            Admin = new { Url = $"http://{ClusterLab.NodeAddress(node)}:5080" },
+            PollIntervalSeconds = 1,
+            MaxConcurrentRestarts = 2,
+            Discover = false,
+            Backend = "Simulated",
+            Simulation = new { Tunnels = TunnelsPerNode, Seed = node, BreakEverySeconds = 1.5, RepairSeconds = 0.5, FixProbability = 0.5 },
+            Journal = new { Provider = "PostgreSql", ConnectionString = journal },
+            Cluster = new
+            {
+                Enabled = true, Hostname = ClusterLab.NodeAddress(node), Port = 4053, MaxConcurrentRestarts = Budget,
+                SeedNodes = new[] { $"akka.tcp://wgsupervisor@{ClusterLab.NodeAddress(1)}:4053", $"akka.tcp://wgsupervisor@{ClusterLab.NodeAddress(2)}:4053" },
+                SplitBrain = new { Strategy = "keep-majority", StableAfterSeconds = 10 },
+            },
+            Defaults = new
+            {
+                StaleAfterSeconds = 3, VerifyTimeoutSeconds = 2, Backoff = new { BaseSeconds = 1, Factor = 2, CapSeconds = 4 },
+                Repair = new[] { "restart-interface" }, Quarantine = new { MaxRepairs = 1000 },
+            },
+            Tunnels = Enumerable.Range(0, TunnelsPerNode).Select(k => new
+            {
+                Name = $"n{node}-{run}-t{k}",
+                Interface = SimulatedWireGuard.InterfaceName(k),
+                PeerPublicKey = SimulatedWireGuard.PeerKey(node, k),
+                Namespace = "sim",
+                WgQuickConfig = $"/etc/wireguard/{SimulatedWireGuard.InterfaceName(k)}.conf",
+                Site = k < SharedSites.Length ? SharedSites[k] : $"n{node}-site{k}",
+            }).ToArray(),
+        }));
+        var log = _logs[node] = new StringBuilder();
+        return lab.StartNode(node, path, line => { lock (log) log.AppendLine(line); });
+    }
+
+    private static HttpClient Client(int node)
+    {
+        var client = new HttpClient { BaseAddress = new Uri($"http://{ClusterLab.NodeAddress(node)}:5080"), Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", SupervisorProcess.AdminToken);
+        return client;
+    }
+
+    private static async Task<bool> HealthyAsync(HttpClient client)
+    {
+        try
+        {
+            return (await client.GetAsync("/healthz")).IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<JsonNode> GetAsync(HttpClient client, string path) => JsonNode.Parse(await client.GetStringAsync(path))!;
+
+    private static async Task<List<JsonNode>> TunnelsAsync(HttpClient client) => (await GetAsync(client, "/api/tunnels")).AsArray().Select(t => t!).ToList();
+
+    private static async Task<List<JsonNode>> EventsAsync(HttpClient client, string type, string? tunnel = null)
+    {
+        var all = new List<JsonNode>();
+        long? after = 0;
+        for (var page = 0; page < 200 && after is not null; page++)
+        {
+            var json = await GetAsync(client, $"/api/events?limit=1000&type={type}&after={after}" + (tunnel is null ? "" : $"&tunnel={tunnel}"));
+            all.AddRange(json["events"]!.AsArray().Select(e => e!.DeepClone()));
+            after = json["next"]?.GetValue<long>();
+        }
+        return all;
+    }
+
+    private static async Task<List<JsonNode>> AllEventsAsync(HttpClient client)
+    {
+        var all = new List<JsonNode>();
+        long? after = 0;
+        for (var page = 0; page < 500 && after is not null; page++)
+        {
+            var json = await GetAsync(client, $"/api/events?limit=1000&after={after}");
+            all.AddRange(json["events"]!.AsArray().Select(e => e!.DeepClone()));
+            after = json["next"]?.GetValue<long>();
+        }
+        return all;
+    }
+
+    /// <summary>
+    /// Peak repairs in flight, overall and per site, from repair-started/repair-finished pairs; repairs made under
+    /// a local fallback (the budget unreachable) are counted apart, and a repair of a node that was killed or cut
+    /// off ends there (its "interrupted" record is written only when the node is back).
+    /// </summary>
+    private static (int Peak, int PeakPerSite, int Fallback) Concurrency(List<JsonNode> events, Dictionary<string, DateTimeOffset> nodeLost)
+    {
+        var intervals = new List<(DateTimeOffset Start, DateTimeOffset End, string Site)>();
+        var fallback = 0;
+        foreach (var tunnel in events.GroupBy(e => (Node: e["node"]!.GetValue<string>(), Tunnel: e["tunnel"]!.GetValue<string>())))
+        {
+            var ordered = tunnel.OrderBy(e => e["seq"]!.GetValue<long>()).ToList();
+            var site = tunnel.Key.Tunnel.Contains("-t0") ? "site-a" : tunnel.Key.Tunnel.Contains("-t1") ? "site-b" : tunnel.Key.Tunnel;
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                if (ordered[i]["type"]!.GetValue<string>() != "repair-started") continue;
+                var start = ordered[i]["at"]!.GetValue<DateTimeOffset>();
+                if (i > 0 && ordered[i - 1]["type"]!.GetValue<string>() == "budget-fallback")
+                {
+                    fallback++;
+                    continue;
+                }
+                var finish = ordered.Skip(i + 1).FirstOrDefault(e => e["type"]!.GetValue<string>() == "repair-finished");
+                var end = finish?["at"]!.GetValue<DateTimeOffset>() ?? DateTimeOffset.MaxValue;
+                if (nodeLost.TryGetValue(tunnel.Key.Node, out var lost) && start < lost && end > lost) end = lost;
+                intervals.Add((start, end, site));
+            }
+        }
+        int Peak(IEnumerable<(DateTimeOffset Start, DateTimeOffset End, string Site)> set) =>
+            set.SelectMany(i => new[] { (At: i.Start, Delta: 1), (At: i.End, Delta: -1) })
+                .OrderBy(p => p.At).ThenBy(p => p.Delta)
+                .Aggregate((Current: 0, Max: 0), (acc, p) => (acc.Current + p.Delta, Math.Max(acc.Max, acc.Current + p.Delta))).Max;
+        return (Peak(intervals), intervals.GroupBy(i => i.Site).Select(g => Peak(g)).DefaultIfEmpty(0).Max(), fallback);
+    }
+
+    private static async Task WaitAsync(string what, TimeSpan limit, Func<Task<bool>> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var attempt = 0; attempt < 10_000 && clock.Elapsed < limit; attempt++)
+        {
+            try
+            {
+                if (await condition()) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // A node restarting: ask again.
+            }
+            await Task.Delay(500);
+        }
+        throw new TimeoutException($"waited {limit.TotalSeconds:0} s for: {what}");
+    }
+}
