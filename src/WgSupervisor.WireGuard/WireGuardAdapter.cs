@@ -60,6 +60,9 @@ public sealed class WireGuardAdapter : IWireGuard
 
     public IReadOnlyList<RepairRung> ApplicableLadder(TunnelSettings tunnel) => ApplicableLadderFor(tunnel);
 
+    public Task<RepairActionResult> TakeDownAsync(TunnelSettings tunnel, CancellationToken cancellationToken) =>
+        _repairs.TakeDownAsync(tunnel, cancellationToken);
+
     /// <summary>Re-resolve needs an endpoint (EndpointHost or the conf's Endpoint); without one it is dropped, if other rungs remain.</summary>
     public static IReadOnlyList<RepairRung> ApplicableLadderFor(TunnelSettings tunnel)
     {

@@ -42,6 +42,8 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         ["resume-site"] = typeof(FleetProtocol.ResumeSite),
         ["site-sent"] = typeof(FleetProtocol.SiteCommandSent),
         ["site-not-found"] = typeof(FleetProtocol.SiteNotFound),
+        ["move"] = typeof(FleetProtocol.MoveTunnel),
+        ["take-over"] = typeof(FleetProtocol.TakeOverTunnel),
         ["not-found"] = typeof(FleetProtocol.TunnelNotFound),
         ["accepted"] = typeof(TunnelProtocol.CommandAccepted),
         ["rejected"] = typeof(TunnelProtocol.CommandRejected),

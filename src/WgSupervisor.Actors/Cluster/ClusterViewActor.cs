@@ -100,7 +100,9 @@ public sealed class ClusterViewActor : ReceiveActor
             .Select(n => new NodeView(n.Name, n.Address, n.Status, n.Roles, n.Tunnels.Count, n.LastHeard)).ToList())));
         Receive<ClusterViewProtocol.FindOwner>(f =>
         {
-            var owners = _nodes.Values.Where(n => n.Tunnels.ContainsKey(f.Tunnel)).ToList();
+            // A movable tunnel is owned by the node that carries it, not by the one standing by.
+            var owners = _nodes.Values.Where(n => n.Tunnels.TryGetValue(f.Tunnel, out var t) && t.Phase != TunnelPhase.Standby).ToList();
+            if (owners.Count == 0) owners = _nodes.Values.Where(n => n.Tunnels.ContainsKey(f.Tunnel)).ToList();
             // A name claimed twice resolves to this node's own tunnel, else to a node that is up.
             var owner = owners.FirstOrDefault(n => n.Name == _localNode) ?? owners.FirstOrDefault(n => n.Status == NodeStatus.Up) ?? owners.FirstOrDefault();
             Sender.Tell(owner is null
@@ -166,13 +168,16 @@ public sealed class ClusterViewActor : ReceiveActor
 
     private IReadOnlyList<ClusterTunnel> AllTunnels() =>
         _nodes.Values.SelectMany(n => n.Tunnels.Values.Select(t => new ClusterTunnel(t, n.Status, n.LastHeard ?? Now,
-                _nodes.Values.Where(o => o.Name != n.Name && o.Tunnels.ContainsKey(t.Name)).Select(o => o.Name).Order(StringComparer.Ordinal).ToList())))
+                t.Phase == TunnelPhase.Standby
+                    ? []
+                    : _nodes.Values.Where(o => o.Name != n.Name && o.Tunnels.TryGetValue(t.Name, out var other) && other.Phase != TunnelPhase.Standby)
+                        .Select(o => o.Name).Order(StringComparer.Ordinal).ToList())))
             .OrderBy(t => t.Tunnel.Name, StringComparer.Ordinal).ThenBy(t => t.Tunnel.Node, StringComparer.Ordinal).ToList();
 
     /// <summary>Two nodes claiming one name is a configuration mistake: report it (log, and an event on the local tunnel), never merge.</summary>
     private void CheckConflicts(string tunnel)
     {
-        var claimants = _nodes.Values.Where(n => n.Tunnels.ContainsKey(tunnel)).Select(n => n.Name).ToList();
+        var claimants = _nodes.Values.Where(n => n.Tunnels.TryGetValue(tunnel, out var t) && t.Phase != TunnelPhase.Standby).Select(n => n.Name).ToList();
         if (claimants.Count < 2) return;
         foreach (var other in claimants.Where(c => c != _localNode))
         {

@@ -93,6 +93,8 @@ public sealed partial class FleetActor : ReceiveActor, IWithTimers
         Receive<GetTunnel>(g => Sender.Tell(_summaries.TryGetValue(g.Name, out var s) ? new TunnelFound(s) : new TunnelNotFound(g.Name)));
         Receive<RestartTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.RestartRequested(r.RequestedBy)));
         Receive<GetTunnelSamples>(g => ForwardToTunnel(g.Name, TunnelProtocol.GetSamples.Instance));
+        Receive<MoveTunnel>(m => ForwardToTunnel(m.Name, m));
+        Receive<TakeOverTunnel>(t => ForwardToTunnel(t.Name, t));
         Receive<PauseTunnel>(p => ForwardToTunnel(p.Name, new TunnelProtocol.PauseRequested(p.By, p.Reason)));
         Receive<ResumeTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.ResumeRequested(r.By)));
         Receive<ReleaseTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.ReleaseRequested(r.By)));
@@ -135,7 +137,11 @@ public sealed partial class FleetActor : ReceiveActor, IWithTimers
         var history = Context.Child(historyName) is { } existing && !existing.IsNobody()
             ? existing
             : Context.ActorOf(TunnelHistory.Props(TunnelActor.PersistenceIdFor(_settings.Node, tunnel.Name), _settings.History), historyName);
-        var props = TunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, _unitRandom, _settings.History, _prober, warnings, history);
+        var supervising = TunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, _unitRandom, _settings.History, _prober, warnings, history);
+        // A tunnel that can move between two gateways is carried here only while this node is the one that has it.
+        var props = tunnel.PartnerNode is not null && _settings.Cluster is not null
+            ? MovableTunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, history, _ => supervising)
+            : supervising;
         var child = Context.Watch(Context.ActorOf(props, ActorNameOf(tunnel.Name)));
         _tunnels[tunnel.Name] = child;
         _tunnelSettings[tunnel.Name] = tunnel;

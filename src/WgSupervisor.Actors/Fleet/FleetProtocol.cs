@@ -37,6 +37,10 @@ public static class FleetProtocol
     public sealed record ResumeSite(string Site, string By);
     public sealed record SiteCommandSent(string Site, IReadOnlyList<string> Tunnels);
     public sealed record SiteNotFound(string Site);
+    /// <summary>Move a movable tunnel to its partner node (sent to the node that carries it).</summary>
+    public sealed record MoveTunnel(string Name, string To, string By);
+    /// <summary>From the node that handed a movable tunnel over: bring it up here.</summary>
+    public sealed record TakeOverTunnel(string Name, string From, string Reason);
     public sealed record GetFleetStatus;
     public sealed record FleetStatus(
         int PermitsInUse,

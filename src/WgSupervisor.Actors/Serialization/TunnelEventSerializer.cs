@@ -33,6 +33,8 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
     private const string Released = "released.v1";
     private const string NameConflict = "name-conflict.v1";
     private const string BudgetFallback = "budget-fallback.v1";
+    private const string TakenOver = "taken-over.v1";
+    private const string HandedOver = "handed-over.v1";
     private const string State = "state.v1";
 
     public static readonly Type[] BoundTypes = [typeof(ITunnelEvent), typeof(TunnelState)];
@@ -54,6 +56,8 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         TunnelReleased => Released,
         TunnelNameConflict => NameConflict,
         BudgetUnavailable => BudgetFallback,
+        TunnelTakenOver => TakenOver,
+        TunnelHandedOver => HandedOver,
         TunnelState => State,
         _ => throw new ArgumentException($"{o.GetType().Name} has no manifest in {nameof(TunnelEventSerializer)}"),
     };
@@ -91,6 +95,8 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         TunnelReleased e => new JsonObject { ["at"] = e.At, ["by"] = e.By, ["reason"] = e.Reason, ["resetBudget"] = e.ResetBudget },
         TunnelNameConflict e => new JsonObject { ["at"] = e.At, ["otherNode"] = e.OtherNode },
         BudgetUnavailable e => new JsonObject { ["at"] = e.At, ["reason"] = e.Reason },
+        TunnelTakenOver e => new JsonObject { ["at"] = e.At, ["from"] = e.From, ["reason"] = e.Reason },
+        TunnelHandedOver e => new JsonObject { ["at"] = e.At, ["to"] = e.To, ["reason"] = e.Reason },
         TunnelState s => StateToJson(s),
         _ => throw new ArgumentException($"{obj.GetType().Name} cannot be serialized by {nameof(TunnelEventSerializer)}"),
     };
@@ -113,6 +119,8 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         Released => new TunnelReleased(Time(json, "at"), Text(json, "by"), Text(json, "reason"), Field(json, "resetBudget").GetValue<bool>()),
         NameConflict => new TunnelNameConflict(Time(json, "at"), Text(json, "otherNode")),
         BudgetFallback => new BudgetUnavailable(Time(json, "at"), Text(json, "reason")),
+        TakenOver => new TunnelTakenOver(Time(json, "at"), Text(json, "from"), Text(json, "reason")),
+        HandedOver => new TunnelHandedOver(Time(json, "at"), Text(json, "to"), Text(json, "reason")),
         State => StateFromJson(json),
         _ => throw new SerializationException($"unknown manifest {manifest} for {nameof(TunnelEventSerializer)}"),
     };

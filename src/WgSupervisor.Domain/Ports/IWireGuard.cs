@@ -17,6 +17,10 @@ public interface IWireGuard
     /// <summary>Runs one rung of the repair ladder for one tunnel. Never throws for a failed action: the result says.</summary>
     Task<RepairActionResult> RepairAsync(RepairRung rung, TunnelSettings tunnel, CancellationToken cancellationToken);
 
+    /// <summary>Takes the tunnel's interface down (wg-quick down), for a movable tunnel that another node now carries.</summary>
+    Task<RepairActionResult> TakeDownAsync(TunnelSettings tunnel, CancellationToken cancellationToken) =>
+        Task.FromResult(RepairActionResult.Ok("nothing to take down"));
+
     /// <summary>Problems this tunnel's set-up will meet (e.g. its endpoint name can only be resolved through the tunnel itself).</summary>
     IReadOnlyList<string> Diagnose(TunnelSettings tunnel) => [];
 

@@ -64,3 +64,9 @@ public sealed record TunnelNameConflict(DateTimeOffset At, string OtherNode) : I
 
 /// <summary>The cluster-wide restart budget could not be asked: this repair went ahead under the node's own limit.</summary>
 public sealed record BudgetUnavailable(DateTimeOffset At, string Reason) : ITunnelEvent;
+
+/// <summary>This node brought a movable tunnel up (its primary went down, or an operator moved it here).</summary>
+public sealed record TunnelTakenOver(DateTimeOffset At, string From, string Reason) : ITunnelEvent;
+
+/// <summary>This node took a movable tunnel down so that another node carries it.</summary>
+public sealed record TunnelHandedOver(DateTimeOffset At, string To, string Reason) : ITunnelEvent;

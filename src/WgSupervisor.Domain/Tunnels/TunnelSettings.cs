@@ -45,6 +45,15 @@ public sealed record TunnelSettings
     /// <summary>How many repairs in how long put the tunnel into quarantine.</summary>
     public QuarantinePolicy Quarantine { get; init; } = QuarantinePolicy.Default;
 
+    /// <summary>On the primary: the node that holds a copy of this tunnel's conf and takes it over if this node goes down.</summary>
+    public string? Standby { get; init; }
+
+    /// <summary>On the standby: the node that normally carries this tunnel; it is taken over only when that node is downed.</summary>
+    public string? Primary { get; init; }
+
+    /// <summary>The tunnel can move between this node and another (<see cref="Standby"/> or <see cref="Primary"/>).</summary>
+    public string? PartnerNode => Standby ?? Primary;
+
     /// <summary>Found on a local interface rather than configured; retired when its peer is gone from interface and conf.</summary>
     public bool Discovered { get; init; }
 

@@ -18,6 +18,8 @@ public enum TunnelPhase
     Paused,
     /// <summary>Repaired too often in a short time: no automatic repair until the window passes or an operator releases it.</summary>
     Quarantined,
+    /// <summary>A movable tunnel that another node of the cluster carries now; this node keeps its interface down.</summary>
+    Standby,
 }
 
 public sealed record RepairInFlight(RepairRung Rung, int Attempt, DateTimeOffset StartedAt, string RequestedBy);
@@ -110,7 +112,7 @@ public sealed record TunnelState
             Phase = TunnelPhase.Unknown, PhaseSince = r.At, Reason = $"released by {r.By}: {r.Reason}",
             RecentRepairs = r.ResetBudget ? ValueList<DateTimeOffset>.Empty : RecentRepairs,
         },
-        HistoryGap or TunnelRetired or TunnelNameConflict or BudgetUnavailable => this,
+        HistoryGap or TunnelRetired or TunnelNameConflict or BudgetUnavailable or TunnelTakenOver or TunnelHandedOver => this,
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown tunnel event"),
     };
 

@@ -88,7 +88,7 @@ public sealed class HistoryReader(ActorSystem system)
 
     public static readonly IReadOnlyList<string> EventTypes =
         ["healthy", "stale", "repair-started", "repair-finished", "backoff", "history-gap", "retired", "paused", "resumed", "quarantined", "released",
-         "name-conflict", "budget-fallback"];
+         "name-conflict", "budget-fallback", "taken-over", "handed-over"];
 
     public static string EventTypeName(ITunnelEvent e) => e switch
     {
@@ -105,6 +105,8 @@ public sealed class HistoryReader(ActorSystem system)
         TunnelReleased => "released",
         TunnelNameConflict => "name-conflict",
         BudgetUnavailable => "budget-fallback",
+        TunnelTakenOver => "taken-over",
+        TunnelHandedOver => "handed-over",
         _ => e.GetType().Name,
     };
 }

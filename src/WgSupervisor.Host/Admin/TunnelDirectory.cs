@@ -67,8 +67,10 @@ public sealed class ClusterTunnelDirectory(IRequiredActor<ClusterViewActor> view
 
     public async Task<TunnelView?> FindAsync(string name, CancellationToken cancellationToken)
     {
-        var all = await ListAsync(cancellationToken);
-        return all.FirstOrDefault(t => t.Summary.Name == name && t.Summary.Node == node) ?? all.FirstOrDefault(t => t.Summary.Name == name);
+        // The node that carries a tunnel first (a standby's entry says only that it stands by), then this node's own.
+        var all = (await ListAsync(cancellationToken)).Where(t => t.Summary.Name == name).ToList();
+        return all.FirstOrDefault(t => t.Summary.Phase != TunnelPhase.Standby && t.Summary.Node == node) ??
+               all.FirstOrDefault(t => t.Summary.Phase != TunnelPhase.Standby) ?? all.FirstOrDefault();
     }
 
     public async Task<object> CommandAsync(string name, Func<string, object> command, string requestedBy, CancellationToken cancellationToken)

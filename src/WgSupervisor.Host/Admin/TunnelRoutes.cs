@@ -75,6 +75,12 @@ public static class TunnelRoutes
             CommandAsync(name, directory, by => new ReleaseTunnel(name, by), AdminEndpoints.Operator(http), ct))
             .RequireToken().WithSummary("End a quarantine now");
 
+        api.MapPost("/tunnels/{name}/move", (string name, string? to, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
+            to is null || RouteParameters.CheckName(to, "to") is not null
+                ? Task.FromResult(Problems.BadParameter("to", "the node to move the tunnel to (its Standby or Primary)"))
+                : CommandAsync(name, directory, by => new MoveTunnel(name, to, by), AdminEndpoints.Operator(http), ct))
+            .RequireToken().WithSummary("Move a tunnel that has a standby to the other gateway (?to=NODE)");
+
         api.MapGet("/nodes", async (ITunnelDirectory directory, ActorSystem system, CancellationToken ct) =>
         {
             var now = system.Scheduler.Now;

@@ -42,7 +42,7 @@ public static partial class ConfigLoader
     private static readonly string[] ThresholdKeys = ["StaleAfterSeconds", "VerifyTimeoutSeconds", "Backoff", "Repair", "ReceiveStallSeconds", "Quarantine"];
     private static readonly string[] QuarantineKeys = ["MaxRepairs", "WindowSeconds", "ReleaseAfterWindow"];
     private static readonly string[] TunnelKeys =
-        ["Name", "Interface", "PeerPublicKey", "Namespace", "WgQuickConfig", "Site", "EndpointHost", "Probe", .. ThresholdKeys];
+        ["Name", "Interface", "PeerPublicKey", "Namespace", "WgQuickConfig", "Site", "EndpointHost", "Probe", "Standby", "Primary", .. ThresholdKeys];
     private static readonly string[] BackoffKeys = ["BaseSeconds", "Factor", "CapSeconds", "EscalateSeconds"];
     private static readonly string[] ProbeKeys = ["Kind", "Address", "Port", "IntervalSeconds", "TimeoutSeconds", "Failures"];
     private static readonly string[] RungKeys = ["Rung", "VerifyTimeoutSeconds", "SystemdUnit", "Command", "TimeoutSeconds"];
@@ -146,6 +146,9 @@ public static partial class ConfigLoader
         foreach (var section in tunnelSections.OrderBy(s => int.TryParse(s.Key, out var i) ? i : int.MaxValue))
             if (ReadTunnel(reader, section, $"Tunnels:{section.Key}", baseline, checkFiles) is { } tunnel) tunnels.Add(tunnel);
         CheckUnique(reader, tunnels);
+        if (!cluster.Enabled)
+            foreach (var (tunnel, index) in tunnels.Select((t, i) => (t, i)).Where(t => t.t.PartnerNode is not null))
+                reader.Problem($"Tunnels:{index}:{(tunnel.Standby is not null ? "Standby" : "Primary")}", "a standby needs Cluster:Enabled true");
         if (tunnels.Count == 0) reader.Warn("Tunnels: no tunnels are configured; the supervisor will watch nothing");
 
         reader.ThrowIfAny();
@@ -395,6 +398,11 @@ public static partial class ConfigLoader
         }
         var thresholds = ReadThresholds(reader, section, path, baseline);
         var probe = ReadProbe(reader, section.GetSection("Probe"), $"{path}:Probe");
+        var standby = reader.Text(section, "Standby");
+        var primary = reader.Text(section, "Primary");
+        if (standby is not null && primary is not null) reader.Problem($"{path}:Primary", "a tunnel names either its Standby (on the primary) or its Primary (on the standby), not both");
+        foreach (var (key, node) in new[] { ("Standby", standby), ("Primary", primary) })
+            if (node is not null && !NamePattern().IsMatch(node)) reader.Problem($"{path}:{key}", "not a node name");
         var endpointHost = reader.Text(section, "EndpointHost");
         if (endpointHost is not null && !EndpointPattern().IsMatch(endpointHost))
             reader.Problem($"{path}:EndpointHost", "use host:port (a name or an address, and the peer's port)");
@@ -407,6 +415,8 @@ public static partial class ConfigLoader
             StaleAfter = thresholds.StaleAfter, VerifyTimeout = thresholds.VerifyTimeout, Backoff = thresholds.Backoff,
             Repair = thresholds.Repair with { EndpointHost = endpointHost }, Probe = probe, ReceiveStallAfter = thresholds.ReceiveStallAfter,
             Quarantine = thresholds.Quarantine,
+            Standby = standby,
+            Primary = primary,
         };
         return thresholds.Ladder is null ? tunnel with { Ladder = WireGuardAdapter.ApplicableLadderFor(tunnel with { Ladder = DefaultLadder }) } : tunnel with { Ladder = thresholds.Ladder };
     }

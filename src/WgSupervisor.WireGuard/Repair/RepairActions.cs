@@ -86,6 +86,15 @@ public sealed class RepairActions(IProcessRunner runner, CommandTimeouts timeout
             : RepairActionResult.Failed($"wg-quick {downNote}, up failed ({ProcessReport.Describe(up)})");
     }
 
+    /// <summary>wg-quick down, for a movable tunnel handed to another node (already down counts as done).</summary>
+    public async Task<RepairActionResult> TakeDownAsync(TunnelSettings tunnel, CancellationToken cancellationToken)
+    {
+        var down = await RunAsync(NetworkNamespace.Wrap(tunnel.Namespace, "wg-quick", "down", tunnel.WgQuickConfig), timeouts.WgQuick, cancellationToken);
+        return down.Succeeded || down.StandardError.Contains("is not a WireGuard interface", StringComparison.Ordinal)
+            ? RepairActionResult.Ok("wg-quick down")
+            : RepairActionResult.Failed($"wg-quick down: {ProcessReport.Describe(down)}");
+    }
+
     /// <summary>The operator's command, with the tunnel described in environment variables (never spliced into the command).</summary>
     private async Task<RepairActionResult> RunOperatorCommandAsync(TunnelSettings tunnel, CancellationToken cancellationToken)
     {
