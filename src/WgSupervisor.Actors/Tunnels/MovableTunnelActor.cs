@@ -46,7 +46,6 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
     private IActorRef? _tunnel;
     private string? _partnerAddress;
     private bool _partnerCarries;
-    private bool _partnerDown;
     private TunnelObservation? _lastObservation;
 
     public MovableTunnelActor(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, IActorRef history,
@@ -202,8 +201,7 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
     private bool PartnerDowned(ClusterEvent.IMemberEvent e)
     {
         if (_partnerAddress is null || e.Member.Address.ToString() != _partnerAddress) return false;
-        _partnerDown = e is ClusterEvent.MemberRemoved or ClusterEvent.MemberDowned || e.Member.Status is MemberStatus.Down or MemberStatus.Removed;
-        return _partnerDown;
+        return e is ClusterEvent.MemberRemoved or ClusterEvent.MemberDowned || e.Member.Status is MemberStatus.Down or MemberStatus.Removed;
     }
 
     private void Refusals(string reason)
@@ -247,7 +245,6 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
     {
         if (node != _partner) return;
         _partnerAddress = address;
-        _partnerDown = false;
         _partnerCarries = tunnel is not null && tunnel.Phase != TunnelPhase.Standby;
     }
 
