@@ -14,7 +14,8 @@ namespace WgSupervisor.Benchmarks;
 /// answering on K addresses of its tunnel subnet, gives S×K distinct ICMP targets behind real tunnels. They are
 /// probed with <see cref="SocketProber"/> (one raw socket per namespace, no process per probe), each target on
 /// its own 2-second timer with a staggered phase (as independent tunnel actors would), for a fixed time; then
-/// the same targets with one `ip netns exec NS ping -c1 -W1` process per probe (the obvious alternative).
+/// all targets at once per round (batched, for comparison); then the same targets with one
+/// `ip netns exec NS ping -c1 -W1` process per probe (the obvious alternative), for fewer rounds.
 /// CPU is this process's user+system time (plus its reaped children's, for ping) over wall time, from /proc.
 /// </summary>
 public static class ProbeCpuBenchmark
@@ -70,17 +71,20 @@ public static class ProbeCpuBenchmark
                 .Select(WireGuardLab.FindWireGuardGo).OfType<int>().ToList();
             var wgStart = wireGuardPids.Select(CpuClock.Of).Sum(s => s?.Self.TotalSeconds ?? 0);
 
-            var socket = await RunSocketProbesAsync(prober, lab.GatewayNamespace, addresses, interval, TimeSpan.FromSeconds(options.Seconds), cancellationToken);
+            var socket = await RunSocketProbesAsync(prober, lab.GatewayNamespace, addresses, interval, TimeSpan.FromSeconds(options.Seconds), staggered: true, cancellationToken);
             var wgCpu = wireGuardPids.Select(CpuClock.Of).Sum(s => s?.Self.TotalSeconds ?? 0) - wgStart;
+            var batched = await RunSocketProbesAsync(prober, lab.GatewayNamespace, addresses, interval, TimeSpan.FromSeconds(options.Seconds), staggered: false, cancellationToken);
             prober.Dispose(); // its raw socket would otherwise also receive (and pay for) the ping replies
 
             var ping = await RunPingProcessesAsync(runner, lab.GatewayNamespace, addresses, interval, options.PingRounds, cancellationToken);
 
             Console.WriteLine();
             Console.WriteLine($"idle process ({idle.TotalSeconds:0} s):                 CPU {CpuClock.PercentOfOneCore(idleCpu.Total, idle):0.00} % of one core");
-            Console.WriteLine($"SocketProber ({socket.Wall.TotalSeconds:0} s, {socket.Sent} probes):      CPU {CpuClock.PercentOfOneCore(socket.Cpu.Total, socket.Wall):0.00} % of one core " +
+            Console.WriteLine($"SocketProber, staggered timers ({socket.Wall.TotalSeconds:0} s, {socket.Sent} probes): CPU {CpuClock.PercentOfOneCore(socket.Cpu.Total, socket.Wall):0.00} % of one core " +
                               $"({CpuClock.PercentOfOneCore(socket.Cpu.Total - idleCpu.Total * (socket.Wall / idle), socket.Wall):0.00} % above idle), " +
                               $"{socket.Sent / socket.Wall.TotalSeconds:0.0} probes/s, {socket.Failed} failed, RTT p50 {socket.P50:0.00} ms p99 {socket.P99:0.00} ms");
+            Console.WriteLine($"SocketProber, batched ({batched.Wall.TotalSeconds:0} s, {batched.Sent} probes): CPU {CpuClock.PercentOfOneCore(batched.Cpu.Total, batched.Wall):0.00} % of one core " +
+                              $"— all targets sent together each round instead of on staggered timers; {batched.Failed} failed, RTT p50 {batched.P50:0.00} ms p99 {batched.P99:0.00} ms");
             Console.WriteLine($"ping processes ({ping.Rounds} rounds, {ping.Wall.TotalSeconds:0} s, {ping.Sent} probes): CPU {CpuClock.PercentOfOneCore(ping.Cpu.Total, ping.Wall):0.0} % of one core " +
                               $"(this process {CpuClock.PercentOfOneCore(ping.Cpu.Self, ping.Wall):0.0} %, ip+ping children {CpuClock.PercentOfOneCore(ping.Cpu.Children, ping.Wall):0.0} %), " +
                               $"{ping.Sent / ping.Wall.TotalSeconds:0.0} probes/s, {ping.Failed} failed, {ping.Overruns} of {ping.Rounds} rounds overran the {interval.TotalSeconds:0} s interval");
@@ -105,8 +109,9 @@ public static class ProbeCpuBenchmark
 
     private sealed record SocketRun(TimeSpan Wall, CpuSample Cpu, int Sent, int Failed, double P50, double P99);
 
+    /// <param name="staggered">Each target on its own timer, phases spread over the interval (as tunnel actors probe today); or all targets at once per round.</param>
     private static async Task<SocketRun> RunSocketProbesAsync(SocketProber prober, string ns, IReadOnlyList<string> addresses, TimeSpan interval,
-        TimeSpan duration, CancellationToken cancellationToken)
+        TimeSpan duration, bool staggered, CancellationToken cancellationToken)
     {
         var roundTrips = new ConcurrentBag<double>();
         var sent = 0;
@@ -114,6 +119,25 @@ public static class ProbeCpuBenchmark
         var wall = Stopwatch.StartNew();
         var cpuStart = CpuClock.Self();
         var rounds = (int)Math.Ceiling(duration / interval);
+        if (!staggered)
+        {
+            using var timer = new PeriodicTimer(interval);
+            for (var round = 0; round < rounds; round++)
+            {
+                var results = await Task.WhenAll(addresses.Select(a => prober.ProbeAsync(ns, Settings(a, interval), cancellationToken)));
+                foreach (var result in results)
+                {
+                    sent++;
+                    if (result.Succeeded) roundTrips.Add(result.RoundTrip.TotalMilliseconds);
+                    else failed++;
+                }
+                if (round + 1 < rounds && !await timer.WaitForNextTickAsync(cancellationToken)) break;
+            }
+            var batchCpu = CpuClock.Self() - cpuStart;
+            var batchWall = wall.Elapsed;
+            var batchSorted = roundTrips.Order().ToArray();
+            return new SocketRun(batchWall, batchCpu, sent, failed, Percentile(batchSorted, 0.50), Percentile(batchSorted, 0.99));
+        }
         var loops = addresses.Select(async (address, i) =>
         {
             // Independent timers, phases spread over the interval, as tunnel actors have.

@@ -38,7 +38,8 @@ public static class JournalBenchmark
         Console.WriteLine($"journal: TunnelHistory actors × {eventsPerHistory} events each (stale, repair-started, repair-finished, healthy, …), " +
                           $"HistorySettings.Default (batch ≤ 100, snapshot every 100), journal parallelism 1; each figure is the median of {repeat} run(s), " +
                           $"fresh persistence ids per run; load average before: {ProcSample.LoadAverage()}");
-        var results = new Table("backend", "mode", "histories", "events", "median s", "events/s (median)", "events/s (best)");
+        var results = new Table("backend", "mode", "histories", "events", "median s", "events/s (median)", "events/s (best)",
+            "CPU % of one core (this process)");
         foreach (var backend in backends)
         {
             await using var database = backend switch
@@ -56,12 +57,17 @@ public static class JournalBenchmark
                 foreach (var histories in historyCounts)
                 {
                     var times = new List<double>();
+                    var cpu = TimeSpan.Zero;
                     for (var r = 0; r < repeat; r++)
-                        times.Add(await MeasureAsync(system, $"{mode}-{histories}-{r}", histories, eventsPerHistory, mode));
+                    {
+                        var (seconds, used) = await MeasureAsync(system, $"{mode}-{histories}-{r}", histories, eventsPerHistory, mode);
+                        times.Add(seconds);
+                        cpu += used;
+                    }
                     var total = histories * eventsPerHistory;
                     var median = times.Order().ElementAt(times.Count / 2);
                     results.Row(backend, mode, histories, total, median.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture),
-                        Math.Round(total / median), Math.Round(total / times.Min()));
+                        Math.Round(total / median), Math.Round(total / times.Min()), Math.Round(100 * cpu.TotalSeconds / times.Sum()));
                     Console.WriteLine($"  {backend} {mode} {histories} × {eventsPerHistory}: " +
                                       string.Join(", ", times.Select(t => $"{total / t:0} ev/s")));
                 }
@@ -77,8 +83,8 @@ public static class JournalBenchmark
         return 0;
     }
 
-    /// <summary>One measurement: the seconds from the first Record to the last acknowledgement.</summary>
-    private static async Task<double> MeasureAsync(ActorSystem system, string label, int histories, int events, string mode)
+    /// <summary>One measurement: the seconds from the first Record to the last acknowledgement, and the CPU time this process used meanwhile.</summary>
+    private static async Task<(double Seconds, TimeSpan Cpu)> MeasureAsync(ActorSystem system, string label, int histories, int events, string mode)
     {
         if (mode is not ("burst" or "one-by-one")) throw new ArgumentException($"--modes: '{mode}' is not burst or one-by-one");
         var owners = new List<(IActorRef Owner, BenchOwner.Handles Handles)>();
@@ -91,14 +97,16 @@ public static class JournalBenchmark
         }
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(10));
         await Task.WhenAll(owners.Select(o => o.Handles.Recovered.Task)).WaitAsync(limit.Token);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var start = BenchOwner.Now;
         foreach (var (owner, _) in owners) owner.Tell(BenchOwner.Go.Instance);
         var finished = await Task.WhenAll(owners.Select(o => o.Handles.Done.Task)).WaitAsync(limit.Token);
         var seconds = finished.Max() - start;
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
         var problems = owners.Select(o => o.Handles.Problem).OfType<string>().Distinct().ToList();
         if (problems.Count > 0) Console.WriteLine($"  ({label}: journal problems reported: {string.Join("; ", problems)})");
         foreach (var (owner, _) in owners) await owner.GracefulStop(TimeSpan.FromSeconds(30));
-        return seconds;
+        return (seconds, cpu);
     }
 
     /// <summary>Like a tunnel actor: runs its history as a child, attaches, records, and watches the backlog.</summary>

@@ -13,7 +13,7 @@ const string Usage = """
                (storm and scale: --host-env NAME=VALUE,... sets environment variables of the supervisor, for experiments)
       journal  events/s through TunnelHistory on SQLite and PostgreSQL
                --backends sqlite,postgres --histories 1,10,100 --events 200 --repeat 3 --modes burst,one-by-one [--postgres URL]
-    The host is src/WgSupervisor.Host/bin/<this configuration>/net10.0/wgsupervisor.dll (or WGSUP_BENCH_HOST).
+    The host is src/WgSupervisor.Host/bin/<this configuration>/net10.0/wgsupervisor.dll (or WGSUPERVISOR_BENCH_HOST).
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")

@@ -52,12 +52,12 @@ public sealed class SupervisorRun : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <summary>src/WgSupervisor.Host/bin/&lt;Configuration&gt;/net10.0/wgsupervisor.dll, or WGSUP_BENCH_HOST.</summary>
+    /// <summary>src/WgSupervisor.Host/bin/&lt;Configuration&gt;/net10.0/wgsupervisor.dll, or WGSUPERVISOR_BENCH_HOST.</summary>
     public static string HostAssembly
     {
         get
         {
-            if (Environment.GetEnvironmentVariable("WGSUP_BENCH_HOST") is { Length: > 0 } given) return given;
+            if (Environment.GetEnvironmentVariable("WGSUPERVISOR_BENCH_HOST") is { Length: > 0 } given) return given;
             var directory = new DirectoryInfo(AppContext.BaseDirectory);
             var configuration = directory.Parent?.Name ?? "Release"; // bin/<Configuration>/net10.0/
             while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WgSupervisor.sln"))) directory = directory.Parent;
@@ -86,6 +86,9 @@ public sealed class SupervisorRun : IAsyncDisposable
         startInfo.ArgumentList.Add(HostAssembly);
         startInfo.ArgumentList.Add("--config");
         startInfo.ArgumentList.Add(configPath);
+        // The benchmark's configuration file is the whole configuration: no WGSUP_ overrides from this shell.
+        foreach (var inherited in startInfo.Environment.Keys.Where(k => k.StartsWith("WGSUP_", StringComparison.Ordinal)).ToList())
+            startInfo.Environment.Remove(inherited);
         startInfo.Environment["WGSUPERVISOR_ADMIN_TOKEN"] = AdminToken;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) startInfo.Environment[key] = value;
         var startedAt = DateTimeOffset.UtcNow;
@@ -98,8 +101,9 @@ public sealed class SupervisorRun : IAsyncDisposable
         {
             if (process.HasExited)
             {
+                var exitCode = process.ExitCode;
                 var tail = await run.StopAndTailAsync();
-                throw new InvalidOperationException($"the host exited with {process.ExitCode}:\n{tail}");
+                throw new InvalidOperationException($"the host exited with {exitCode}:\n{tail}");
             }
             try
             {

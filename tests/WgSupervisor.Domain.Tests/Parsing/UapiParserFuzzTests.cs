@@ -35,7 +35,7 @@ public sealed class UapiParserFuzzTests(ITestOutputHelper output)
             return (text, how, () => UapiParser.Parse("wgfuzz0", text), result => CheckUapiResult((InterfaceStatus)result, text));
         });
 
-        output.WriteLine($"seed {seed}: {outcome.Inputs} inputs, {outcome.Parsed} parsed, {outcome.Rejected} rejected, slowest parse {outcome.Slowest.TotalMilliseconds:0.0} ms");
+        output.WriteLine($"UAPI seed {seed}: {outcome.Inputs} inputs, {outcome.Parsed} parsed, {outcome.Rejected} rejected, slowest parse {outcome.Slowest.TotalMilliseconds:0.0} ms");
         Assert.Equal(InputsPerSeed, outcome.Inputs);
         // Both sides of the parser were exercised, not only its first line check.
         Assert.True(outcome.Parsed >= InputsPerSeed / 20, $"seed {seed}: only {outcome.Parsed} of {outcome.Inputs} inputs parsed");
@@ -267,7 +267,7 @@ public sealed class UapiParserFuzzTests(ITestOutputHelper output)
             return (text, how, () => WgDumpParser.Parse(text), result => CheckDumpResult((IReadOnlyDictionary<string, InterfaceStatus>)result, text));
         });
 
-        output.WriteLine($"seed {seed}: {outcome.Inputs} inputs, {outcome.Parsed} parsed, {outcome.Rejected} rejected, slowest parse {outcome.Slowest.TotalMilliseconds:0.0} ms");
+        output.WriteLine($"dump seed {seed}: {outcome.Inputs} inputs, {outcome.Parsed} parsed, {outcome.Rejected} rejected, slowest parse {outcome.Slowest.TotalMilliseconds:0.0} ms");
         Assert.Equal(InputsPerSeed, outcome.Inputs);
         Assert.True(outcome.Parsed >= InputsPerSeed / 20, $"seed {seed}: only {outcome.Parsed} of {outcome.Inputs} inputs parsed");
         Assert.True(outcome.Rejected >= InputsPerSeed / 20, $"seed {seed}: only {outcome.Rejected} of {outcome.Inputs} inputs were rejected");

@@ -1,0 +1,116 @@
+using System.Globalization;
+using WgSupervisor.ClusterBenchmarks;
+using WgSupervisor.Lab;
+
+// wgsupervisor-cluster-bench propagation [--nodes 3] [--tunnels 300] [--changes 100] [--list-requests 600] [--poll 5] [--postgres CONNSTRING]
+// wgsupervisor-cluster-bench takeover [--reps 3] [--stable-after 7] [--deadline 120] [--postgres CONNSTRING]
+// Both start real supervisor processes (src/WgSupervisor.Host/bin/<Configuration>/net10.0/wgsupervisor.dll) on 127.0.0.1 with
+// the PostgreSQL journal (bash scripts/postgres.sh start; the connection string from WGSUPERVISOR_TEST_POSTGRES, --postgres,
+// or the one scripts/postgres.sh prints); takeover builds real wireguard-go labs in network namespaces (root).
+// Everything they start is stopped by PID and every namespace removed, also on failure and on Ctrl-C.
+
+const string DefaultPostgres = "Host=127.0.0.1;Port=5432;Database=wgsup_test;Username=wgsup_test;Password=wgsup_test_password";
+const string Usage = """
+    usage: wgsupervisor-cluster-bench propagation [--nodes N (2-5, default 3)] [--tunnels T (1-5000, default 300)] [--changes C (default 100)]
+                                                  [--list-requests R (default 600)] [--poll SECONDS (1-60, default 5)] [--postgres CONNSTRING]
+           wgsupervisor-cluster-bench takeover [--reps N (default 3)] [--stable-after SECONDS (1-60, default 7)] [--deadline SECONDS (default 120)]
+                                               [--postgres CONNSTRING]
+    """;
+
+if (args.Length == 0 || args[0] is "-h" or "--help")
+{
+    Console.WriteLine(Usage);
+    return args.Length == 0 ? 2 : 0;
+}
+if (args[0] == "takeover" && WireGuardLab.MissingPrerequisite() is { } missing)
+{
+    Console.Error.WriteLine($"wgsupervisor-cluster-bench: {missing}");
+    return 2;
+}
+
+Dictionary<string, string> flags;
+try
+{
+    flags = Flags(args.Skip(1).ToArray());
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"wgsupervisor-cluster-bench: {e.Message}\n{Usage}");
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+// Ctrl-C or SIGTERM: cancel, so that every node and lab is removed on the way out.
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    stop.Cancel();
+});
+
+var postgres = flags.GetValueOrDefault("postgres") ?? Environment.GetEnvironmentVariable("WGSUPERVISOR_TEST_POSTGRES") ?? DefaultPostgres;
+try
+{
+    Console.WriteLine($"wgsupervisor-cluster-bench {args[0]} on {Environment.MachineName}, {Environment.ProcessorCount} cores, " +
+                      $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, " +
+                      $"load average {LoadAverage()}, host {WgSupervisor.ClusterBenchmarks.Support.NodeProcess.HostAssembly}");
+    switch (args[0])
+    {
+        case "propagation":
+            return await PropagationBenchmark.RunAsync(new PropagationBenchmark.Options(
+                Nodes: Int(flags, "nodes", 3, 2, 5),
+                TunnelsPerNode: Int(flags, "tunnels", 300, 1, 5000),
+                Changes: Int(flags, "changes", 100, 1, 10_000),
+                ListRequests: Int(flags, "list-requests", 600, 1, 100_000),
+                PollSeconds: Int(flags, "poll", 5, 1, 60),
+                Postgres: postgres), stop.Token);
+        case "takeover":
+            return await TakeoverBenchmark.RunAsync(new TakeoverBenchmark.Options(
+                Repetitions: Int(flags, "reps", 3, 1, 20),
+                StableAfterSeconds: Int(flags, "stable-after", 7, 1, 60),
+                DeadlineSeconds: Int(flags, "deadline", 120, 10, 600),
+                Postgres: postgres), stop.Token);
+        default:
+            Console.Error.WriteLine($"wgsupervisor-cluster-bench: unknown command '{args[0]}'\n{Usage}");
+            return 2;
+    }
+}
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    Console.Error.WriteLine("wgsupervisor-cluster-bench: stopped; nodes and labs removed");
+    return 130;
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"wgsupervisor-cluster-bench: {e.Message}\n{Usage}");
+    return 2;
+}
+finally
+{
+    Console.WriteLine($"load average at the end: {LoadAverage()}");
+}
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+static Dictionary<string, string> Flags(string[] rest)
+{
+    var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i < rest.Length; i++)
+    {
+        if (!rest[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= rest.Length) throw new ArgumentException($"expected --flag value, got '{rest[i]}'");
+        flags[rest[i][2..]] = rest[++i];
+    }
+    return flags;
+}
+
+static int Int(Dictionary<string, string> flags, string name, int fallback, int minimum, int maximum)
+{
+    if (!flags.TryGetValue(name, out var text)) return fallback;
+    return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
+        ? value
+        : throw new ArgumentException($"--{name} must be a whole number from {minimum} to {maximum}");
+}

@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using WgSupervisor.ClusterBenchmarks.Support;
+
+namespace WgSupervisor.ClusterBenchmarks;
+
+/// <summary>
+/// Three supervisor processes on 127.0.0.1 (distinct admin and Akka ports) form one Akka.Cluster, each with 300
+/// simulated tunnels (discovered in the simulated namespace "sim", a distinct seed per node, so distinct peer keys
+/// and names), all journaling to PostgreSQL and polling every 5 s. Measured:
+/// (1) propagation: POST /api/tunnels/{name}/pause to the node that owns the tunnel, then GET /api/tunnels/{name} on
+///     another node every ~20 ms until it reads "paused" — the clock starts just before the POST is sent; then the
+///     same for /resume (until the other node no longer reads "paused"). The owner and the observer rotate over the
+///     three nodes (1→2, 2→3, 3→1).
+/// (2) GET /api/tunnels on one node (the cluster view: 900 tunnels) while every node polls: sequential requests,
+///     each timed to the last byte of the body.
+/// </summary>
+public static class PropagationBenchmark
+{
+    public sealed record Options(int Nodes, int TunnelsPerNode, int Changes, int ListRequests, double PollSeconds, string Postgres);
+
+    private static readonly TimeSpan ChangeLimit = TimeSpan.FromSeconds(30);
+
+    public static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
+    {
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var clock = Stopwatch.StartNew();
+        var adminPorts = Enumerable.Range(0, options.Nodes).Select(_ => NodeProcess.FreePort()).ToArray();
+        var clusterPorts = Enumerable.Range(0, options.Nodes).Select(_ => NodeProcess.FreePort()).ToArray();
+        var nodes = new List<NodeProcess>();
+        Console.WriteLine($"propagation: {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1 " +
+                          $"(admin ports {string.Join(", ", adminPorts)}; Akka ports {string.Join(", ", clusterPorts)}), PostgreSQL journal, " +
+                          $"PollIntervalSeconds {options.PollSeconds.ToString(CultureInfo.InvariantCulture)}, run {run}");
+        try
+        {
+            for (var i = 0; i < options.Nodes; i++)
+            {
+                var name = $"p{i + 1}-{run}";
+                var started = clock.Elapsed;
+                nodes.Add(await NodeProcess.StartAsync(name, Config(options, name, i, adminPorts, clusterPorts), adminPorts[i], clock, cancellationToken));
+                Console.WriteLine($"  {name} (pid {nodes[i].ProcessId}) answers /healthz after {(clock.Elapsed - started).TotalSeconds:0.0} s");
+            }
+            var total = options.Nodes * options.TunnelsPerNode;
+            var formed = clock.Elapsed;
+            foreach (var node in nodes)
+                await node.WaitUntilAsync($"{node.Name} lists {total} healthy tunnels of {options.Nodes} up nodes", TimeSpan.FromSeconds(180), async () =>
+                {
+                    var tunnels = await TunnelsAsync(node, cancellationToken);
+                    var up = (await GetAsync(node, "/api/nodes", cancellationToken)).AsArray().Count(n => n!["status"]!.GetValue<string>() == "up");
+                    return up == options.Nodes && tunnels.Count == total && tunnels.All(t => t["state"]!.GetValue<string>() == "healthy");
+                }, cancellationToken);
+            Console.WriteLine($"  every node lists {total} healthy tunnels {(clock.Elapsed - formed).TotalSeconds:0.0} s after the last node answered");
+            // Let the first journal writes (one 'healthy' event per tunnel) and the start-up JIT settle.
+            await Task.Delay(TimeSpan.FromSeconds(15), cancellationToken);
+            // What the nodes cost while they only poll and publish (no requests from here).
+            var idleSeconds = 30;
+            var cpuBefore = nodes.Select(n => CpuTime(n.ProcessId)).ToList();
+            await Task.Delay(TimeSpan.FromSeconds(idleSeconds), cancellationToken);
+            var idleCpu = nodes.Select((n, i) => $"{n.Name} {(CpuTime(n.ProcessId) - cpuBefore[i]).TotalSeconds / idleSeconds * 100:0.0} %").ToList();
+            Console.WriteLine($"  CPU of each node over {idleSeconds} s of polling only (100 % = one core): {string.Join(", ", idleCpu)}");
+
+            // (1) propagation of a pause (and of the resume) from the owner to another node.
+            var byNode = (await TunnelsAsync(nodes[0], cancellationToken))
+                .GroupBy(t => t["node"]!.GetValue<string>())
+                .ToDictionary(g => g.Key, g => g.Select(t => t["name"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToList());
+            var pauseMs = new List<double>();
+            var resumeMs = new List<double>();
+            var postMs = new List<double>();
+            var localMs = new List<double>();
+            var pollGetMs = new List<double>();
+            var failures = 0;
+            for (var i = 0; i < options.Changes; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var owner = nodes[i % nodes.Count];
+                var observer = nodes[(i + 1) % nodes.Count];
+                var tunnel = byNode[owner.Name][i / nodes.Count % byNode[owner.Name].Count];
+                try
+                {
+                    var (post, seen, local) = await ChangeAsync(owner, observer, tunnel, "pause", state => state == "paused", pollGetMs, clock, cancellationToken);
+                    postMs.Add(post);
+                    pauseMs.Add(seen);
+                    if (local is { } l) localMs.Add(l);
+                    var (_, resumed, _) = await ChangeAsync(owner, observer, tunnel, "resume", state => state != "paused", pollGetMs, clock, cancellationToken);
+                    resumeMs.Add(resumed);
+                }
+                catch (TimeoutException e)
+                {
+                    failures++;
+                    Console.WriteLine($"  change {i + 1} ({tunnel}): {e.Message}");
+                    await owner.Http.PostAsync($"/api/tunnels/{tunnel}/resume", null, cancellationToken);
+                }
+                await Task.Delay(100, cancellationToken);
+            }
+
+            // (2) GET /api/tunnels on one node while every node polls.
+            var listNode = nodes[Math.Min(1, nodes.Count - 1)];
+            var listMs = new List<double>();
+            long bytes = 0;
+            var count = 0;
+            for (var i = 0; i < options.ListRequests; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var watch = Stopwatch.StartNew();
+                var body = await listNode.Http.GetByteArrayAsync("/api/tunnels", cancellationToken);
+                listMs.Add(watch.Elapsed.TotalMilliseconds);
+                bytes = body.Length;
+                if (i == 0) count = JsonNode.Parse(body)!.AsArray().Count;
+            }
+
+            Console.WriteLine();
+            Console.WriteLine($"Cluster propagation, {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1, PostgreSQL journal, " +
+                              $"poll every {options.PollSeconds.ToString(CultureInfo.InvariantCulture)} s; owner → observer rotating 1→2, 2→3, 3→1; " +
+                              $"observer polled every ~20 ms; {failures} change(s) not seen within {ChangeLimit.TotalSeconds:0} s");
+            Console.WriteLine(Stats.Header);
+            Console.WriteLine(Stats.Row("pause: POST to owner → 'paused' in another node's API", pauseMs));
+            Console.WriteLine(Stats.Row("resume: POST to owner → no longer 'paused' in another node's API", resumeMs));
+            Console.WriteLine(Stats.Row("pause: POST round trip (202 from the owner)", postMs));
+            Console.WriteLine(Stats.Row("pause: POST → 'paused' in the owner's own API (first read after the 202)", localMs));
+            Console.WriteLine(Stats.Row("GET /api/tunnels/{name} on the observer (the polls above)", pollGetMs));
+            Console.WriteLine(Stats.Row($"GET /api/tunnels on {listNode.Name} ({count} tunnels, {bytes / 1024.0:0} KiB)", listMs));
+            Console.WriteLine($"CPU of each node over {idleSeconds} s of polling only, no requests (100 % = one core): {string.Join(", ", idleCpu)}");
+            return 0;
+        }
+        catch
+        {
+            foreach (var node in nodes) Console.Error.WriteLine($"--- {node.Name}\n{node.Tail(30)}");
+            throw;
+        }
+        finally
+        {
+            foreach (var node in nodes) await node.DisposeAsync();
+            var left = nodes.Where(n => File.Exists($"/proc/{n.ProcessId}/cmdline") &&
+                                        File.ReadAllText($"/proc/{n.ProcessId}/cmdline").Contains("wgsupervisor.dll", StringComparison.Ordinal)).ToList();
+            Console.WriteLine(left.Count == 0 ? "all nodes stopped" : $"warning: still running: {string.Join(", ", left.Select(n => n.ProcessId))}");
+        }
+    }
+
+    /// <summary>
+    /// Sends the command to the owner and polls the observer every ~20 ms until <paramref name="reached"/> holds for
+    /// the tunnel's state there. Returns the POST's round trip, the time until the observer showed it, and the time
+    /// until the owner itself showed it (one read right after the 202).
+    /// </summary>
+    private static async Task<(double Post, double Seen, double? Local)> ChangeAsync(NodeProcess owner, NodeProcess observer, string tunnel, string command,
+        Func<string, bool> reached, List<double> pollGetMs, Stopwatch clock, CancellationToken cancellationToken)
+    {
+        var start = clock.Elapsed;
+        using var response = await owner.Http.PostAsync($"/api/tunnels/{tunnel}/{command}", null, cancellationToken);
+        var post = (clock.Elapsed - start).TotalMilliseconds;
+        if ((int)response.StatusCode != 202)
+            throw new TimeoutException($"{command} {tunnel} on {owner.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        double? local = null;
+        if (command == "pause")
+        {
+            var state = await StateAsync(owner, tunnel, cancellationToken);
+            if (reached(state)) local = (clock.Elapsed - start).TotalMilliseconds;
+        }
+        for (var attempt = 0; attempt < 5_000; attempt++)
+        {
+            var before = clock.Elapsed;
+            var state = await StateAsync(observer, tunnel, cancellationToken);
+            var after = clock.Elapsed;
+            pollGetMs.Add((after - before).TotalMilliseconds);
+            if (reached(state)) return (post, (after - start).TotalMilliseconds, local);
+            if (after - start > ChangeLimit) break;
+            var wait = TimeSpan.FromMilliseconds(20) - (after - before);
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
+        }
+        throw new TimeoutException($"{command} of {tunnel} on {owner.Name} not seen on {observer.Name} within {ChangeLimit.TotalSeconds:0} s");
+    }
+
+    /// <summary>User + system CPU time of a process, from /proc/PID/stat (clock ticks of 1/100 s).</summary>
+    private static TimeSpan CpuTime(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After the command: state is field 3, utime field 14, stime field 15 (1-based over the whole line).
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
+    private static async Task<string> StateAsync(NodeProcess node, string tunnel, CancellationToken cancellationToken) =>
+        (await GetAsync(node, $"/api/tunnels/{tunnel}", cancellationToken))["state"]!.GetValue<string>();
+
+    private static async Task<JsonNode> GetAsync(NodeProcess node, string path, CancellationToken cancellationToken) =>
+        JsonNode.Parse(await node.Http.GetStringAsync(path, cancellationToken))!;
+
+    private static async Task<List<JsonNode>> TunnelsAsync(NodeProcess node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await GetAsync(node, "/api/tunnels", cancellationToken)).AsArray().Select(t => t!).ToList();
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
+    }
+
+    private static object Config(Options options, string name, int index, int[] adminPorts, int[] clusterPorts) => new
+    {
+        NodeName = name,
+        Admin = new { Url = $"http://127.0.0.1:{adminPorts[index]}" },
+        PollIntervalSeconds = options.PollSeconds,
+        Discover = true,
+        Backend = "Simulated",
+        Simulation = new { Tunnels = options.TunnelsPerNode, Namespace = "sim", Seed = 1000 + index },
+        Journal = new { Provider = "PostgreSql", ConnectionString = options.Postgres },
+        Cluster = new
+        {
+            Enabled = true, Hostname = "127.0.0.1", Port = clusterPorts[index],
+            SeedNodes = clusterPorts.Take(2).Select(p => $"akka.tcp://wgsupervisor@127.0.0.1:{p}").ToArray(),
+        },
+    };
+}
