@@ -33,10 +33,11 @@ public static class JournalBenchmark
         var repeat = options.Integer("repeat", 3);
         var modes = options.Words("modes", "burst,one-by-one");
         var postgresUrl = options.OptionalText("postgres");
+        var history = HistorySettings.Default with { SnapshotEvery = options.Integer("snapshot-every", HistorySettings.Default.SnapshotEvery) };
         options.RejectUnknown();
 
         Console.WriteLine($"journal: TunnelHistory actors × {eventsPerHistory} events each (stale, repair-started, repair-finished, healthy, …), " +
-                          $"HistorySettings.Default (batch ≤ 100, snapshot every 100), journal parallelism 1; each figure is the median of {repeat} run(s), " +
+                          $"HistorySettings.Default (batch ≤ {history.MaxBatch}) with a snapshot every {history.SnapshotEvery} events (0: none), journal parallelism 1; each figure is the median of {repeat} run(s), " +
                           $"fresh persistence ids per run; load average before: {ProcSample.LoadAverage()}");
         var results = new Table("backend", "mode", "histories", "events", "median s", "events/s (median)", "events/s (best)",
             "CPU % of one core (this process)");
@@ -52,7 +53,7 @@ public static class JournalBenchmark
             try
             {
                 // Warm-up (JIT, connection pool, table creation), not reported.
-                await MeasureAsync(system, "warmup", 10, 20, "burst");
+                await MeasureAsync(system, history, "warmup", 10, 20, "burst");
                 foreach (var mode in modes)
                 foreach (var histories in historyCounts)
                 {
@@ -60,7 +61,7 @@ public static class JournalBenchmark
                     var cpu = TimeSpan.Zero;
                     for (var r = 0; r < repeat; r++)
                     {
-                        var (seconds, used) = await MeasureAsync(system, $"{mode}-{histories}-{r}", histories, eventsPerHistory, mode);
+                        var (seconds, used) = await MeasureAsync(system, history, $"{mode}-{histories}-{r}", histories, eventsPerHistory, mode);
                         times.Add(seconds);
                         cpu += used;
                     }
@@ -84,7 +85,7 @@ public static class JournalBenchmark
     }
 
     /// <summary>One measurement: the seconds from the first Record to the last acknowledgement, and the CPU time this process used meanwhile.</summary>
-    private static async Task<(double Seconds, TimeSpan Cpu)> MeasureAsync(ActorSystem system, string label, int histories, int events, string mode)
+    private static async Task<(double Seconds, TimeSpan Cpu)> MeasureAsync(ActorSystem system, HistorySettings history, string label, int histories, int events, string mode)
     {
         if (mode is not ("burst" or "one-by-one")) throw new ArgumentException($"--modes: '{mode}' is not burst or one-by-one");
         var owners = new List<(IActorRef Owner, BenchOwner.Handles Handles)>();
@@ -92,7 +93,7 @@ public static class JournalBenchmark
         for (var i = 0; i < histories; i++)
         {
             var handles = new BenchOwner.Handles();
-            var owner = system.ActorOf(Props.Create(() => new BenchOwner($"tunnel:bench-{run}:{label}-{i}", events, mode == "one-by-one", handles)));
+            var owner = system.ActorOf(Props.Create(() => new BenchOwner($"tunnel:bench-{run}:{label}-{i}", history, events, mode == "one-by-one", handles)));
             owners.Add((owner, handles));
         }
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(10));
@@ -135,12 +136,12 @@ public static class JournalBenchmark
         private readonly DateTimeOffset _origin = DateTimeOffset.UtcNow;
         private int _sent;
 
-        public BenchOwner(string persistenceId, int events, bool oneByOne, Handles handles)
+        public BenchOwner(string persistenceId, HistorySettings history, int events, bool oneByOne, Handles handles)
         {
             _events = events;
             _oneByOne = oneByOne;
             _handles = handles;
-            _history = Context.ActorOf(TunnelHistory.Props(persistenceId, HistorySettings.Default), "history");
+            _history = Context.ActorOf(TunnelHistory.Props(persistenceId, history), "history");
             Receive<TunnelHistory.HistoryRecovered>(_ => _handles.Recovered.TrySetResult());
             Receive<TunnelHistory.HistoryUnavailable>(u => _handles.Recovered.TrySetException(new InvalidOperationException(u.Reason)));
             Receive<Go>(_ =>

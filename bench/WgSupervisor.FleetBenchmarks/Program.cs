@@ -12,7 +12,7 @@ const string Usage = """
                --tunnels 1000 --minutes 5 --poll 5 --break-every 10 --warmup 60 --sample 5 [--keep-log FILE]
                (storm and scale: --host-env NAME=VALUE,... sets environment variables of the supervisor, for experiments)
       journal  events/s through TunnelHistory on SQLite and PostgreSQL
-               --backends sqlite,postgres --histories 1,10,100 --events 200 --repeat 3 --modes burst,one-by-one [--postgres URL]
+               --backends sqlite,postgres --histories 1,10,100 --events 200 --repeat 3 --modes burst,one-by-one --snapshot-every 100 [--postgres URL]
     The host is src/WgSupervisor.Host/bin/<this configuration>/net10.0/wgsupervisor.dll (or WGSUPERVISOR_BENCH_HOST).
     """;
 

@@ -63,11 +63,14 @@ public sealed class WireGuardAdapter : IWireGuard
     public Task<RepairActionResult> TakeDownAsync(TunnelSettings tunnel, CancellationToken cancellationToken) =>
         _repairs.TakeDownAsync(tunnel, cancellationToken);
 
-    /// <summary>Re-resolve needs an endpoint (EndpointHost or the conf's Endpoint); without one it is dropped, if other rungs remain.</summary>
+    /// <summary>
+    /// Re-resolving needs a host name to resolve (EndpointHost or the conf's Endpoint); with none, or with an
+    /// address, it cannot help and would only cost a verify cycle, so it is dropped (if other rungs remain).
+    /// </summary>
     public static IReadOnlyList<RepairRung> ApplicableLadderFor(TunnelSettings tunnel)
     {
-        if (!tunnel.Ladder.Contains(RepairRung.ReresolveEndpoint) || tunnel.Ladder.Count == 1 || RepairActions.EndpointOf(tunnel) is not null)
-            return tunnel.Ladder;
+        var hasName = RepairActions.EndpointOf(tunnel) is { } endpoint && HostOf(endpoint) is { } host && !IPAddress.TryParse(host, out _);
+        if (!tunnel.Ladder.Contains(RepairRung.ReresolveEndpoint) || tunnel.Ladder.Count == 1 || hasName) return tunnel.Ladder;
         return tunnel.Ladder.Where(r => r != RepairRung.ReresolveEndpoint).ToList();
     }
 

@@ -39,11 +39,11 @@ public static class UapiParser
                     listenPort = Port(value, lineNumber);
                     break;
                 case "public_key":
-                    if (peer is not null) peers.Add(peer.Build());
+                    if (peer is not null) peers.Add(peer.Build(lineNumber));
                     peer = new PeerBuilder(HexKeyToBase64(value, lineNumber));
                     break;
                 case "endpoint" when peer is not null:
-                    peer.Endpoint = WgDumpParser.ParseEndpoint(value, lineNumber);
+                    peer.Endpoint = WgDumpParser.IsEndpoint(value) ? value == "(none)" ? null : value : throw Error(lineNumber, "endpoint is not address:port");
                     break;
                 case "last_handshake_time_sec" when peer is not null:
                     peer.HandshakeSeconds = Number(value, lineNumber, key);
@@ -71,12 +71,15 @@ public static class UapiParser
                     errno = (int)Math.Min(Number(value, lineNumber, key), int.MaxValue);
                     break;
                 default:
-                    throw Error(lineNumber, $"unexpected key '{Printable(key)}'{(peer is null ? " before the first peer" : "")}");
+                    // Unknown keys are not quoted: a torn answer can put key material where a key name belongs.
+                    throw Error(lineNumber, KnownKeys.Contains(key)
+                        ? $"key '{key}' out of place{(peer is null ? " (before the first peer)" : "")}"
+                        : $"unknown key{(peer is null ? " before the first peer" : "")}");
             }
         }
         if (errno is null) throw Error(lineNumber, "the answer ended without errno=");
         if (errno != 0) throw Error(lineNumber, $"the device answered errno={errno}");
-        if (peer is not null) peers.Add(peer.Build());
+        if (peer is not null) peers.Add(peer.Build(lineNumber));
         return new InterfaceStatus(interfaceName, null, listenPort, peers);
     }
 
@@ -109,8 +112,11 @@ public static class UapiParser
         };
     }
 
-    private static string Printable(string key) =>
-        key.Length <= 40 && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_') ? key : "(unprintable)";
+    private static readonly HashSet<string> KnownKeys =
+    [
+        "private_key", "listen_port", "fwmark", "public_key", "preshared_key", "protocol_version", "endpoint", "last_handshake_time_sec",
+        "last_handshake_time_nsec", "rx_bytes", "tx_bytes", "persistent_keepalive_interval", "allowed_ip", "errno",
+    ];
 
     private static WireGuardParseException Error(int lineNumber, string problem) => new(Source, lineNumber, problem);
 
@@ -124,9 +130,10 @@ public static class UapiParser
         public int? Keepalive { get; set; }
         public List<string> AllowedIps { get; } = [];
 
-        public PeerStatus Build()
+        /// <param name="lineNumber">The line where the peer's block ended, for an error about it.</param>
+        public PeerStatus Build(int lineNumber)
         {
-            if (HandshakeSeconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 1) throw new WireGuardParseException(Source, 0, "handshake time out of range");
+            if (HandshakeSeconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds() - 1) throw new WireGuardParseException(Source, lineNumber, "handshake time out of range");
             DateTimeOffset? handshake = HandshakeSeconds == 0 && HandshakeNanoseconds == 0
                 ? null
                 : DateTimeOffset.FromUnixTimeSeconds(HandshakeSeconds).AddTicks(HandshakeNanoseconds / 100);

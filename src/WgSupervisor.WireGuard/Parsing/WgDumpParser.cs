@@ -83,16 +83,23 @@ public static class WgDumpParser
             _ => throw Error(lineNumber, "listen port is not a port number"),
         };
 
-    internal static string? ParseEndpoint(string text, int lineNumber)
+    private static string? ParseEndpoint(string text, int lineNumber) =>
+        IsEndpoint(text)
+            ? text == "(none)" ? null : text
+            : throw Error(lineNumber, "endpoint is neither (none) nor address:port");
+
+    /// <summary>"(none)", "1.2.3.4:51820" or "[2001:db8::1]:51820" (an IPv6 address always in brackets, as wg prints it).</summary>
+    internal static bool IsEndpoint(string text)
     {
-        if (text == "(none)") return null;
+        if (text == "(none)") return true;
         var separator = text.LastIndexOf(':');
         var host = separator > 0 ? text[..separator] : "";
         var portText = separator > 0 ? text[(separator + 1)..] : "";
-        var hostOk = host.StartsWith('[') ? host.EndsWith(']') && System.Net.IPAddress.TryParse(host[1..^1], out _)
-                                          : System.Net.IPAddress.TryParse(host, out _);
-        var portOk = int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535;
-        return hostOk && portOk ? text : throw Error(lineNumber, "endpoint is neither (none) nor address:port");
+        var hostOk = host.StartsWith('[')
+            ? host.EndsWith(']') && System.Net.IPAddress.TryParse(host[1..^1], out var v6) && v6.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+            : !host.Contains(':') && System.Net.IPAddress.TryParse(host, out var v4) && v4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        var portOk = portText.Length is > 0 and <= 5 && portText.All(char.IsAsciiDigit) && int.Parse(portText) is > 0 and <= 65535;
+        return hostOk && portOk;
     }
 
     private static IReadOnlyList<string> ParseAllowedIps(string text, int lineNumber)
@@ -119,8 +126,8 @@ public static class WgDumpParser
     private static int? ParseKeepalive(string text, int lineNumber) =>
         text switch
         {
-            "off" or "0" => null,
-            _ when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= 65535 => seconds,
+            "off" => null,
+            _ when int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= 65535 => seconds == 0 ? null : seconds,
             _ => throw Error(lineNumber, "persistent keepalive is neither off nor seconds"),
         };
 

@@ -420,7 +420,7 @@ public sealed class ConfigLoaderTests : IDisposable
         { """{ "Journal": { "Provider": "PostgreSql" } }""", "Journal:ConnectionString" },
         { """{ "Journal": { "SnapshotEvery": 0 } }""", "Journal:SnapshotEvery" },
         { """{ "Cluster": { "Port": 70000 } }""", "Cluster:Port" },
-        { """{ "Cluster": { "SeedNodes": [ "akka.tcp://wgsupervisor@10.0.0.1:4053", "10.0.0.2:4053" ] } }""", "Cluster:SeedNodes:1" },
+        { """{ "Cluster": { "Enabled": true, "SeedNodes": [ "akka.tcp://wgsupervisor@10.0.0.1:4053", "10.0.0.2:4053" ] } }""", "Cluster:SeedNodes:1" },
         { """{ "Defaults": { "Backoff": { "BaseSeconds": 60, "CapSeconds": 30 } } }""", "Defaults:Backoff:CapSeconds" },
         { """{ "Defaults": { "Backoff": { "Factor": 0.5 } } }""", "Defaults:Backoff:Factor" },
         { """{ "Defaults": { "Backoff": { "Jitter": true } } }""", "Defaults:Backoff:Jitter" },
