@@ -47,6 +47,10 @@ public sealed class TunnelEventSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         { "quarantined.v1", new TunnelQuarantined(At, null, "6 repairs within 900 s (limit 6)") },
         { "released.v1", new TunnelReleased(Later, "supervisor", "the quarantine window passed", false) },
         { "released.v1", new TunnelReleased(Later, "bob via admin API", "released by an operator", true) },
+        { "name-conflict.v1", new TunnelNameConflict(At, "gateway-2") },
+        { "budget-fallback.v1", new BudgetUnavailable(At, "the cluster restart budget did not answer") },
+        { "taken-over.v1", new TunnelTakenOver(At, "gateway-1", "node gateway-1 was downed") },
+        { "handed-over.v1", new TunnelHandedOver(Later, "gateway-1", "moved by alice via admin API") },
         { "state.v1", TunnelState.Initial },
         { "state.v1", FullState },
     };

@@ -86,11 +86,24 @@ public sealed partial class FleetActor
         Mediator.Tell(new Publish(TunnelsTopic, new NodeTunnels(_settings.Node, cluster.Address, _summaries.Values.ToList(), Now)));
     }
 
+    private readonly Dictionary<string, TunnelSummary> _lastDelta = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Publishes a change at once only when it matters to an operator (state, reason, repairs, warnings):
+    /// handshake ages and counters move on every poll and travel with the periodic full state instead, so that
+    /// the cluster's traffic grows with changes, not with tunnels × polls.
+    /// </summary>
     private void PublishToCluster(TunnelSummary summary)
     {
         if (_settings.Cluster is not { } cluster) return;
+        var significant = Significant(summary);
+        if (_lastDelta.TryGetValue(summary.Name, out var last) && last == significant) return;
+        _lastDelta[summary.Name] = significant;
         Mediator.Tell(new Publish(TunnelsTopic, new TunnelDelta(_settings.Node, cluster.Address, summary)));
     }
+
+    private static TunnelSummary Significant(TunnelSummary summary) =>
+        summary with { LatestHandshake = null, RxBytes = 0, TxBytes = 0, ObservedAt = null, Verdict = null, Probe = null, Endpoint = null };
 
     private static string LeaseIdOf(string node, Permit permit) => $"{node}:{permit.Request.Tunnel}:{permit.Id}";
 

@@ -16,6 +16,8 @@ public static class TunnelRules
         (state.Phase, verdict) switch
         {
             (TunnelPhase.Unknown, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, h.Detail)],
+            // An operator's restart waits for its permit however healthy the tunnel looks: that was the point of asking.
+            (TunnelPhase.Stale, HealthVerdict.Healthy) when state.RequestedBy is not null => Nothing,
             (TunnelPhase.Stale, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, $"recovered before a repair: {h.Detail}")],
             (TunnelPhase.Backoff, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, $"recovered during backoff: {h.Detail}")],
             (TunnelPhase.Quarantined, HealthVerdict.Healthy h) =>

@@ -67,7 +67,11 @@ public sealed class ClusterTunnelDirectory(IRequiredActor<ClusterViewActor> view
 
     public async Task<TunnelView?> FindAsync(string name, CancellationToken cancellationToken)
     {
-        // The node that carries a tunnel first (a standby's entry says only that it stands by), then this node's own.
+        // This node's own tunnel straight from its fleet: an operator reads what they just changed here.
+        if (await fleet.ActorRef.Ask<object>(new GetTunnel(name), AdminEndpoints.AskTimeout, cancellationToken) is TunnelFound local &&
+            local.Tunnel.Phase != TunnelPhase.Standby)
+            return new TunnelView(local.Tunnel, NodeStatus.Up, local.Tunnel.ObservedAt, []);
+        // Else the node that carries it (a standby's entry says only that it stands by), then any.
         var all = (await ListAsync(cancellationToken)).Where(t => t.Summary.Name == name).ToList();
         return all.FirstOrDefault(t => t.Summary.Phase != TunnelPhase.Standby && t.Summary.Node == node) ??
                all.FirstOrDefault(t => t.Summary.Phase != TunnelPhase.Standby) ?? all.FirstOrDefault();

@@ -36,7 +36,8 @@ public static partial class ConfigLoader
     private static readonly string[] JournalKeys =
         ["Provider", "SqlitePath", "ConnectionString", "SnapshotEvery", "LogAcknowledgements", "RetentionDays", "KeepLastEvents"];
     private static readonly string[] ClusterKeys =
-        ["Enabled", "Hostname", "Port", "PublicHostname", "SeedNodes", "Roles", "MaxConcurrentRestarts", "LeaseSeconds", "SplitBrain"];
+        ["Enabled", "Hostname", "Port", "PublicHostname", "SeedNodes", "Roles", "MaxConcurrentRestarts", "LeaseSeconds", "SplitBrain", "FailureDetector"];
+    private static readonly string[] FailureDetectorKeys = ["AcceptableHeartbeatPauseSeconds"];
     private static readonly string[] SplitBrainKeys = ["Strategy", "QuorumSize", "StableAfterSeconds"];
     private static readonly string[] SplitBrainStrategies = ["keep-majority", "static-quorum", "keep-oldest"];
     private static readonly string[] ThresholdKeys = ["StaleAfterSeconds", "VerifyTimeoutSeconds", "Backoff", "Repair", "ReceiveStallSeconds", "Quarantine"];
@@ -264,8 +265,13 @@ public static partial class ConfigLoader
         int? quorum = reader.Text(splitBrain, "QuorumSize") is null ? null : reader.Integer(splitBrain, "Cluster:SplitBrain:QuorumSize", 2, minimum: 1);
         if (strategy == "static-quorum" && quorum is null) reader.Problem("Cluster:SplitBrain:QuorumSize", "static-quorum needs a QuorumSize");
         var stableAfter = reader.Seconds(splitBrain, "Cluster:SplitBrain:StableAfterSeconds", 10, minimum: 1);
+        var detector = section.GetSection("FailureDetector");
+        reader.RejectUnknown(detector, "Cluster:FailureDetector", FailureDetectorKeys);
+        TimeSpan? pause = reader.Text(detector, "AcceptableHeartbeatPauseSeconds") is null
+            ? null
+            : reader.Seconds(detector, "Cluster:FailureDetector:AcceptableHeartbeatPauseSeconds", 3, minimum: 0.5);
         return new ClusterConfig(hostname, port, seeds, enabled, reader.Text(section, "PublicHostname"), roles.Count > 0 ? roles : null, budget,
-            lease, strategy, quorum, stableAfter);
+            lease, strategy, quorum, stableAfter, pause);
     }
 
     private sealed record ThresholdSettings(TimeSpan StaleAfter, TimeSpan VerifyTimeout, BackoffPolicy Backoff, IReadOnlyList<RepairRung>? Ladder,

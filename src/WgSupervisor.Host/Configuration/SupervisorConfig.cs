@@ -37,7 +37,8 @@ public sealed record ClusterConfig(
     TimeSpan? LeaseDuration = null,
     string SplitBrain = "keep-majority",
     int? QuorumSize = null,
-    TimeSpan? StableAfter = null)
+    TimeSpan? StableAfter = null,
+    TimeSpan? AcceptableHeartbeatPause = null)
 {
     public TimeSpan Lease => LeaseDuration ?? TimeSpan.FromMinutes(5);
     public TimeSpan SplitBrainStableAfter => StableAfter ?? TimeSpan.FromSeconds(10);

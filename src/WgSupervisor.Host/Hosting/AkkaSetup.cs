@@ -69,6 +69,9 @@ public static class AkkaSetup
                     SplitBrainResolver = SplitBrainOf(config.Cluster),
                 })
                 .AddHocon($"akka.cluster.split-brain-resolver.stable-after = {config.Cluster.SplitBrainStableAfter.TotalSeconds:0}s", HoconAddMode.Prepend)
+                .AddHocon(config.Cluster.AcceptableHeartbeatPause is { } pause
+                    ? $"akka.cluster.failure-detector.acceptable-heartbeat-pause = {pause.TotalMilliseconds:0}ms"
+                    : "", HoconAddMode.Prepend)
                 .WithSqlPersistence(journal.Journal, journal.Snapshot)
                 // One writer keeps SQLite free of lock contention (and costs PostgreSQL little at our event rates).
                 .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
