@@ -44,4 +44,5 @@ public sealed record TunnelSummary(
 public sealed record ProbeSummary(string Target, bool? LastSucceeded, int ConsecutiveFailures, DateTimeOffset? LastSuccessAt, string? LastError);
 
 /// <summary>One observation kept for the operator's chart: handshake age (null: never), counters, and the phase then.</summary>
-public sealed record TunnelSample(DateTimeOffset At, double? HandshakeAgeSeconds, long RxBytes, long TxBytes, TunnelPhase Phase);
+/// <remarks>A struct: a tunnel keeps hundreds, a node thousands of tunnels.</remarks>
+public readonly record struct TunnelSample(DateTimeOffset At, double? HandshakeAgeSeconds, long RxBytes, long TxBytes, TunnelPhase Phase);
