@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using WgSupervisor.Actors.Serialization;
+using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.Integration.Tests.Support;
 using Xunit.Abstractions;
@@ -19,11 +20,15 @@ namespace WgSupervisor.Integration.Tests;
 public sealed partial class CrashTests(ITestOutputHelper output)
 {
     private const int Kills = 10;
+    private const string Node = "crash";
     private static readonly TimeSpan StartupSlack = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(1.5);
 
     [GeneratedRegex(@"journal-ack (tunnel:\S+) (\d+)")]
     private static partial Regex AcknowledgementLine();
+
+    [GeneratedRegex(@"Tunnel (\S+) recovered in Backoff")]
+    private static partial Regex RecoveredInBackoffLine();
 
     [Fact]
     public async Task Ten_kills_lose_no_acknowledged_event_no_repair_overlaps_and_backoff_resumes_with_its_remaining_time()
@@ -32,7 +37,7 @@ public sealed partial class CrashTests(ITestOutputHelper output)
         var port = SupervisorProcess.FreePort();
         File.WriteAllText(config.FilePath, SupervisorProcess.ToJson(new
         {
-            NodeName = "crash",
+            NodeName = Node,
             Admin = new { Url = $"http://127.0.0.1:{port}" },
             PollIntervalSeconds = 0.5,
             MaxConcurrentRestarts = 3,
@@ -51,7 +56,7 @@ public sealed partial class CrashTests(ITestOutputHelper output)
 
         var random = new Random(20261125);
         var acknowledged = new Dictionary<string, long>();
-        var kills = new List<(DateTimeOffset KilledAt, DateTimeOffset RestartedAt)>();
+        var kills = new List<Kill>();
         for (var round = 0; round < Kills; round++)
         {
             await using var supervisor = await SupervisorProcess.StartAsync(config.FilePath, new Uri($"http://127.0.0.1:{port}"));
@@ -59,9 +64,10 @@ public sealed partial class CrashTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(2 + random.NextDouble() * 4));
             var killedAt = DateTimeOffset.UtcNow;
             supervisor.Kill();
+            if (kills.Count > 0) kills[^1] = kills[^1] with { RecoveredInBackoff = RecoveredInBackoff(supervisor) };
             foreach (Match ack in AcknowledgementLine().Matches(supervisor.Output))
                 acknowledged[ack.Groups[1].Value] = Math.Max(acknowledged.GetValueOrDefault(ack.Groups[1].Value), long.Parse(ack.Groups[2].Value));
-            kills.Add((killedAt, DateTimeOffset.MaxValue));
+            kills.Add(new Kill(killedAt, DateTimeOffset.MaxValue, new Dictionary<string, DateTimeOffset>()));
         }
         await using (var last = await SupervisorProcess.StartAsync(config.FilePath, new Uri($"http://127.0.0.1:{port}")))
         {
@@ -69,6 +75,7 @@ public sealed partial class CrashTests(ITestOutputHelper output)
             // Long enough for every backoff running at the last kill (cap 8 s) to run out.
             await Task.Delay(TimeSpan.FromSeconds(12));
             Assert.True((await last.StopAsync()).ExitCode == 0, "the last run stops cleanly");
+            kills[^1] = kills[^1] with { RecoveredInBackoff = RecoveredInBackoff(last) };
         }
 
         var journal = ReadJournal(config.JournalPath);
@@ -91,21 +98,27 @@ public sealed partial class CrashTests(ITestOutputHelper output)
         }
 
         var backoffsChecked = 0;
-        foreach (var (killedAt, restartedAt) in kills)
+        for (var k = 0; k < kills.Count; k++)
         foreach (var (persistenceId, events) in journal)
         {
+            var (killedAt, restartedAt, recoveredInBackoff) = kills[k];
+            var nextKill = k + 1 < kills.Count ? kills[k + 1].KilledAt : DateTimeOffset.MaxValue;
             var before = events.LastOrDefault(x => x.Event.At <= killedAt);
             if (before.Event is not BackoffStarted backoff) continue;
             var after = events.FirstOrDefault(x => x.Event.At >= restartedAt - TimeSpan.FromSeconds(1) && x.SequenceNr > before.SequenceNr);
-            if (after.Event is null) continue;
+            // A backoff that outlasted the next run is judged at the next kill, against the run it ended in.
+            if (after.Event is null || after.Event.At > nextKill) continue;
             backoffsChecked++;
             switch (after.Event)
             {
                 case TunnelWentStale { Reason: StaleReason.BackoffElapsed } resumed:
                     Assert.True(resumed.At >= backoff.Until - Tolerance,
                         $"{persistenceId}: backoff until {backoff.Until:O} skipped ahead, stale again at {resumed.At:O}");
-                    var latest = (backoff.Until > restartedAt ? backoff.Until : restartedAt + StartupSlack) + Tolerance;
-                    Assert.True(resumed.At <= latest, $"{persistenceId}: backoff until {backoff.Until:O} started over, stale again only at {resumed.At:O}");
+                    // The remaining time runs from the tunnel's recovery, which may come after the API answers.
+                    var resumedFrom = recoveredInBackoff.GetValueOrDefault(persistenceId, restartedAt);
+                    var latest = (backoff.Until > resumedFrom ? backoff.Until : resumedFrom + StartupSlack) + Tolerance;
+                    output.WriteLine($"{persistenceId}: due {Later(backoff.Until, resumedFrom):HH:mm:ss.fff}, stale again {(resumed.At - Later(backoff.Until, resumedFrom)).TotalSeconds:0.000} s after");
+                    Assert.True(resumed.At <= latest, $"{persistenceId}: backoff until {backoff.Until:O} started over, stale again only at {resumed.At:O} (killed {killedAt:O}, next run answered {restartedAt:O}, tunnel recovered {(recoveredInBackoff.ContainsKey(persistenceId) ? resumedFrom.ToString("O") : "(no line)")})");
                     break;
                 case TunnelBecameHealthy:
                     break;
@@ -116,6 +129,20 @@ public sealed partial class CrashTests(ITestOutputHelper output)
         }
         output.WriteLine($"{backoffsChecked} backoffs were running at a kill and resumed correctly");
         Assert.True(backoffsChecked >= 3, $"only {backoffsChecked} kills fell into a backoff: the run did not exercise recovery of backoff");
+    }
+
+    /// <summary>One kill: when it happened, when the next run answered, and when each tunnel recovered in backoff there (by persistence id).</summary>
+    private sealed record Kill(DateTimeOffset KilledAt, DateTimeOffset RestartedAt, IReadOnlyDictionary<string, DateTimeOffset> RecoveredInBackoff);
+
+    private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static Dictionary<string, DateTimeOffset> RecoveredInBackoff(SupervisorProcess run)
+    {
+        var recovered = new Dictionary<string, DateTimeOffset>();
+        foreach (var (readAt, line) in run.TimedLines)
+            if (RecoveredInBackoffLine().Match(line) is { Success: true } match)
+                recovered.TryAdd(TunnelActor.PersistenceIdFor(Node, match.Groups[1].Value), readAt);
+        return recovered;
     }
 
     /// <summary>Every tunnel's events straight from the SQLite file, decoded by the product's own serializer.</summary>

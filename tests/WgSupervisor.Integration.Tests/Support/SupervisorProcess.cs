@@ -20,6 +20,7 @@ public sealed class SupervisorProcess : IAsyncDisposable
     public const string AdminToken = "integration-test-token-4f9c2a7e";
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<(DateTimeOffset ReadAt, string Line)> _lines = [];
 
     private SupervisorProcess(Process process, Uri baseUrl, string configPath)
     {
@@ -129,7 +130,20 @@ public sealed class SupervisorProcess : IAsyncDisposable
     private void Append(string? line)
     {
         if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            _lines.Add((DateTimeOffset.UtcNow, line));
+        }
+    }
+
+    /// <summary>Every output line with the wall-clock time the test read it (the host's own stamps have only seconds).</summary>
+    public IReadOnlyList<(DateTimeOffset ReadAt, string Line)> TimedLines
+    {
+        get
+        {
+            lock (_output) return _lines.ToList();
+        }
     }
 
     public async Task<JsonNode> GetJsonAsync(string path)
