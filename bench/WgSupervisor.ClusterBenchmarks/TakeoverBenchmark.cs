@@ -70,7 +70,7 @@ public static class TakeoverBenchmark
     private static async Task<Result> OnceAsync(Options options, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var lab = await StandbyLab.CreateAsync();
+        var lab = await StandbyLab.CreateAsync(namespacePrefix: "wgcb", interfaceTag: "cb");
         var run = Guid.NewGuid().ToString("N")[..6];
         var (primary, standby, witness) = ($"gwa-{run}", $"gwb-{run}", $"wit-{run}");
         var admin = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToArray();

@@ -1,8 +1,7 @@
 using System.Diagnostics;
-using WgSupervisor.Lab;
 using WgSupervisor.WireGuard.Processes;
 
-namespace WgSupervisor.Integration.Tests.Support;
+namespace WgSupervisor.Lab;
 
 /// <summary>
 /// One site and two gateways on a LAN (10.250.150.0/24: site .10, primary .1, standby .2), each in its own
@@ -10,18 +9,22 @@ namespace WgSupervisor.Integration.Tests.Support;
 /// their own interface names (UAPI sockets are shared by all namespaces); the site knows no endpoint, so it
 /// follows whichever gateway initiates. The primary starts up, the standby's interface stays down.
 /// </summary>
-public sealed class StandbyLab : IAsyncDisposable
+/// <remarks>
+/// <paramref name="namespacePrefix"/> and <paramref name="interfaceTag"/> tell the users' labs apart (tests, benchmarks);
+/// the tag and 3 random hex digits name the interfaces, which must stay within 15 characters.
+/// </remarks>
+public sealed class StandbyLab(string namespacePrefix, string interfaceTag) : IAsyncDisposable
 {
-    private readonly string _id = "s" + Guid.NewGuid().ToString("N")[..3];
+    private readonly string _id = interfaceTag + Guid.NewGuid().ToString("N")[..3];
     private readonly LabCommands _commands = new(new ProcessRunner());
     private readonly List<string> _namespaces = [];
     private bool _disposed;
 
-    public string Directory { get; } = Path.Combine(Path.GetTempPath(), $"wgs-standby-{Guid.NewGuid():N}");
-    public string SiteNamespace => $"wgs-{_id}-site";
-    public string PrimaryNamespace => $"wgs-{_id}-ga";
-    public string StandbyNamespace => $"wgs-{_id}-gb";
-    private string LanNamespace => $"wgs-{_id}-lan";
+    public string Directory { get; } = Path.Combine(Path.GetTempPath(), $"{namespacePrefix}-standby-{Guid.NewGuid():N}");
+    public string SiteNamespace => $"{namespacePrefix}-{_id}-site";
+    public string PrimaryNamespace => $"{namespacePrefix}-{_id}-ga";
+    public string StandbyNamespace => $"{namespacePrefix}-{_id}-gb";
+    private string LanNamespace => $"{namespacePrefix}-{_id}-lan";
     public string PrimaryInterface => $"{_id}a";
     public string StandbyInterface => $"{_id}b";
     private string SiteInterface => $"{_id}s";
@@ -32,9 +35,9 @@ public sealed class StandbyLab : IAsyncDisposable
     public const string GatewayTunnelAddress = "10.251.150.1";
     public const string SiteTunnelAddress = "10.251.150.10";
 
-    public static async Task<StandbyLab> CreateAsync()
+    public static async Task<StandbyLab> CreateAsync(string namespacePrefix = "wgs", string interfaceTag = "s")
     {
-        var lab = new StandbyLab();
+        var lab = new StandbyLab(namespacePrefix, interfaceTag);
         try
         {
             await lab.BuildAsync();
