@@ -141,7 +141,8 @@ public sealed class FakeAdminApi : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Stop();
+        // Close alone, not Stop and then Close: on Linux the second one binds the port again for a moment to remove
+        // its prefix, and fails when another test has taken the port meanwhile.
         _listener.Close();
         await _serving;
         _stop.Dispose();
