@@ -1,6 +1,6 @@
-using System.Globalization;
 using WgSupervisor.Benchmarks;
 using WgSupervisor.Lab;
+using static WgSupervisor.Bench.Shared.BenchArguments;
 
 // wgsupervisor-bench probe-cpu [--sites 20] [--per-site 10] [--seconds 60] [--ping-rounds 5]
 // wgsupervisor-bench mttr [--reps 1] [--cap 240] [--classes site-restart,blackhole,endpoint-move,gw-crash] [--arms wgsupervisor,none,reresolve-dns]
@@ -84,34 +84,4 @@ catch (ArgumentException e)
 finally
 {
     Console.WriteLine($"load average at the end: {LoadAverage()}");
-}
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
-
-static Dictionary<string, string> Flags(string[] rest)
-{
-    var flags = new Dictionary<string, string>(StringComparer.Ordinal);
-    for (var i = 0; i < rest.Length; i++)
-    {
-        if (!rest[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= rest.Length) throw new ArgumentException($"expected --flag value, got '{rest[i]}'");
-        flags[rest[i][2..]] = rest[++i];
-    }
-    return flags;
-}
-
-static int Int(Dictionary<string, string> flags, string name, int fallback, int minimum, int maximum)
-{
-    if (!flags.TryGetValue(name, out var text)) return fallback;
-    return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
-        ? value
-        : throw new ArgumentException($"--{name} must be a whole number from {minimum} to {maximum}");
-}
-
-static IReadOnlyList<string>? List(Dictionary<string, string> flags, string name, IReadOnlyList<string> allowed)
-{
-    if (!flags.TryGetValue(name, out var text)) return null;
-    var items = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    foreach (var item in items)
-        if (!allowed.Contains(item)) throw new ArgumentException($"--{name}: unknown '{item}' (one of {string.Join(", ", allowed)})");
-    return items.Length == 0 ? throw new ArgumentException($"--{name} is empty") : items;
 }

@@ -1,6 +1,6 @@
-using System.Globalization;
 using WgSupervisor.ClusterBenchmarks;
 using WgSupervisor.Lab;
+using static WgSupervisor.Bench.Shared.BenchArguments;
 
 // wgsupervisor-cluster-bench propagation [--nodes 3] [--tunnels 300] [--changes 100] [--list-requests 600] [--poll 5] [--postgres CONNSTRING]
 // wgsupervisor-cluster-bench takeover [--reps 3] [--stable-after 7] [--deadline 120] [--postgres CONNSTRING]
@@ -92,25 +92,4 @@ catch (ArgumentException e)
 finally
 {
     Console.WriteLine($"load average at the end: {LoadAverage()}");
-}
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
-
-static Dictionary<string, string> Flags(string[] rest)
-{
-    var flags = new Dictionary<string, string>(StringComparer.Ordinal);
-    for (var i = 0; i < rest.Length; i++)
-    {
-        if (!rest[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= rest.Length) throw new ArgumentException($"expected --flag value, got '{rest[i]}'");
-        flags[rest[i][2..]] = rest[++i];
-    }
-    return flags;
-}
-
-static int Int(Dictionary<string, string> flags, string name, int fallback, int minimum, int maximum)
-{
-    if (!flags.TryGetValue(name, out var text)) return fallback;
-    return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
-        ? value
-        : throw new ArgumentException($"--{name} must be a whole number from {minimum} to {maximum}");
 }
