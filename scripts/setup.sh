@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what WgSupervisor needs on a Debian machine, idempotently, then restores the .NET packages.
 #   scripts/setup.sh          the runtime tools (wireguard-tools, wireguard-go, iproute2, nftables, ping)
-#   scripts/setup.sh --test   also what the tests need: PostgreSQL (started on 127.0.0.1), Chromium and its driver
+#   scripts/setup.sh --test   also what the tests need: PostgreSQL (started on 127.0.0.1), Chromium and its driver,
+#                             promtool (Debian ships it in the prometheus package; its service is not started)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(wireguard-tools wireguard-go iproute2 nftables iputils-ping procps util-linux)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql chromium chromium-driver)
+  packages+=(postgresql chromium chromium-driver prometheus)
 fi
 
 missing=()

@@ -10,6 +10,7 @@ public static class MetricsEndpoint
     /// <summary>/metrics in Prometheus' text format; fleet-wide gauges are asked of the fleet just before each scrape.</summary>
     public static WebApplication MapPrometheusMetrics(this WebApplication app)
     {
+        SuppressNonConformingRuntimeSeries();
         var fleet = app.Services.GetRequiredService<IRequiredActor<FleetActor>>();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancellationToken =>
         {
@@ -32,4 +33,18 @@ public static class MetricsEndpoint
         app.MapMetrics("/metrics");
         return app;
     }
+
+    /// <summary>
+    /// The event-counter and meter adapters export .NET's runtime instruments under names that break Prometheus'
+    /// rules (gauges ending in _count, a _total that is no counter), which promtool rejects. The process_* and
+    /// dotnet_* collectors follow the rules and stay. Must run before the first scrape.
+    /// </summary>
+    private static void SuppressNonConformingRuntimeSeries() =>
+        Metrics.SuppressDefaultMetrics(new SuppressDefaultMetricOptions
+        {
+            SuppressEventCounters = true,
+            SuppressMeters = true,
+            SuppressDebugMetrics = true,
+            SuppressProcessMetrics = false,
+        });
 }
