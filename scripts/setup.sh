@@ -2,7 +2,7 @@
 # Installs what WgSupervisor needs on a Debian machine, idempotently, then restores the .NET packages.
 #   scripts/setup.sh          the runtime tools (wireguard-tools, wireguard-go, iproute2, nftables, ping)
 #   scripts/setup.sh --test   also what the tests need: PostgreSQL (started on 127.0.0.1), Chromium and its driver,
-#                             promtool (Debian ships it in the prometheus package; its service is not started)
+#                             promtool (from Debian's prometheus package) for the metrics and alert-rule checks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
