@@ -353,6 +353,53 @@ public sealed class PermitBookTests
                 new PermitBookRun(seed++, new PermitLimits(maxConcurrent, maxPerSite, Lease)).Run(steps: 2_000);
     }
 
+    /// <summary>
+    /// The test's own safety oracle, independent of <see cref="PermitBook.Violations"/>: the limits recomputed
+    /// from a set of permits held at one moment (in the property runs, the permits the test saw granted and
+    /// not yet released or expired).
+    /// </summary>
+    private static List<string> LimitBreaks(IEnumerable<Permit> heldNow, PermitLimits limits)
+    {
+        var held = heldNow.ToList();
+        var breaks = new List<string>();
+        if (held.Count > limits.MaxConcurrent) breaks.Add($"{held.Count} permits held, at most {limits.MaxConcurrent} allowed");
+        foreach (var tunnel in held.GroupBy(p => p.Request.Tunnel).Where(g => g.Count() > 1))
+            breaks.Add($"{tunnel.Key} holds {tunnel.Count()} permits");
+        foreach (var onInterface in held.GroupBy(p => p.Request.InterfaceKey))
+        {
+            var interfaceWide = onInterface.Count(p => p.Request.InterfaceWide);
+            if (interfaceWide > 1) breaks.Add($"{interfaceWide} interface-wide repairs at once on {onInterface.Key}");
+            if (interfaceWide > 0 && onInterface.Count() > interfaceWide)
+                breaks.Add($"a peer repair beside an interface-wide repair on {onInterface.Key}");
+        }
+        if (limits.MaxPerSite is { } perSite)
+            foreach (var site in held.Where(p => p.Request.Site is not null).GroupBy(p => p.Request.Site).Where(g => g.Count() > perSite))
+                breaks.Add($"{site.Count()} permits for site {site.Key}, at most {perSite} allowed");
+        return breaks;
+    }
+
+    [Fact]
+    public void The_test_oracle_finds_every_kind_of_broken_limit()
+    {
+        var limits = new PermitLimits(2, 1, Lease);
+        Permit Held(long id, string tunnel, string interfaceKey, string? site, bool interfaceWide) =>
+            new(id, Request(tunnel, interfaceKey, site, interfaceWide), T0, T0 + Lease);
+
+        Assert.Empty(LimitBreaks([Held(1, "a", "-/wg0", "s1", false), Held(2, "b", "-/wg0", "s2", false)], limits));
+        Assert.Contains("3 permits held, at most 2 allowed",
+            LimitBreaks([Held(1, "a", "-/wg0", null, false), Held(2, "b", "-/wg1", null, false), Held(3, "c", "-/wg2", null, false)], limits));
+        Assert.Contains("a holds 2 permits", LimitBreaks([Held(1, "a", "-/wg0", null, false), Held(2, "a", "-/wg1", null, false)], limits));
+        Assert.Contains("2 interface-wide repairs at once on -/wg0",
+            LimitBreaks([Held(1, "a", "-/wg0", null, true), Held(2, "b", "-/wg0", null, true)], limits));
+        Assert.Contains("a peer repair beside an interface-wide repair on -/wg0",
+            LimitBreaks([Held(1, "a", "-/wg0", null, true), Held(2, "b", "-/wg0", null, false)], limits));
+        Assert.Contains("2 permits for site s1, at most 1 allowed",
+            LimitBreaks([Held(1, "a", "-/wg0", "s1", false), Held(2, "b", "-/wg1", "s1", false)], limits));
+        // Other namespaces and site-less tunnels are not limited together.
+        Assert.Empty(LimitBreaks([Held(1, "a", "-/wg0", null, true), Held(2, "b", "ns1/wg0", null, true)], limits));
+        Assert.Empty(LimitBreaks([Held(1, "a", "-/wg0", null, false), Held(2, "b", "-/wg1", null, false)], limits));
+    }
+
     private sealed class PermitBookRun
     {
         private const int TunnelCount = 20;
@@ -482,6 +529,9 @@ public sealed class PermitBookTests
 
         private void Check()
         {
+            // Safety is judged twice: by the test's own oracle on the permits it recorded, and by the book's self-check.
+            var breaks = LimitBreaks(_held.Values, _limits);
+            Assert.True(breaks.Count == 0, $"{Context}: {string.Join("; ", breaks)}");
             var violations = _book.Violations();
             Assert.True(violations.Count == 0, $"{Context}: {string.Join("; ", violations)}");
             Assert.True(_waiting.Keys.Order().SequenceEqual(_book.Waiting.Select(r => r.Tunnel).Order()),
@@ -537,6 +587,9 @@ public sealed class PermitBookTests
                 var head = _book.Waiting.First().Tunnel;
                 var grants = _book.GrantWhatFits(_now);
                 Assert.Contains(head, Tunnels(grants));
+                // Nothing else is held while draining: this round's grants are everything held.
+                var breaks = LimitBreaks(grants, _limits);
+                Assert.True(breaks.Count == 0, $"{Context}: {string.Join("; ", breaks)}");
                 Assert.True(_book.Violations().Count == 0, $"{Context}: {string.Join("; ", _book.Violations())}");
                 foreach (var permit in grants)
                 {

@@ -4,7 +4,7 @@ using WgSupervisor.Domain.Observation;
 using WgSupervisor.WireGuard.Parsing;
 using Xunit;
 
-namespace WgSupervisor.Domain.Tests.Parsing;
+namespace WgSupervisor.WireGuard.Tests.Parsing;
 
 /// <summary>
 /// Answers of wireguard-go's UAPI socket to `get=1`. The captured answer comes from a throwaway pair of

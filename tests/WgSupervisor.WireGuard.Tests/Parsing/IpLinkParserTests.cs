@@ -1,9 +1,9 @@
 using WgSupervisor.Domain.Observation;
-using WgSupervisor.Domain.Tests.Support;
+using WgSupervisor.WireGuard.Tests.Support;
 using WgSupervisor.WireGuard.Parsing;
 using Xunit;
 
-namespace WgSupervisor.Domain.Tests.Parsing;
+namespace WgSupervisor.WireGuard.Tests.Parsing;
 
 /// <summary>`ip -o link show` as captured in a test namespace, and garbage.</summary>
 public sealed class IpLinkParserTests

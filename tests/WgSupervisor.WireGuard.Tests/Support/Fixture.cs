@@ -1,4 +1,4 @@
-namespace WgSupervisor.Domain.Tests.Support;
+namespace WgSupervisor.WireGuard.Tests.Support;
 
 /// <summary>Reads the captured command outputs under Fixtures/ (copied next to the test assembly).</summary>
 internal static class Fixture

@@ -3,11 +3,12 @@ using System.Text;
 using System.Text.Json;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Tests.Support;
+using WgSupervisor.WireGuard.Tests.Support;
 using WgSupervisor.WireGuard.Parsing;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace WgSupervisor.Domain.Tests.Parsing;
+namespace WgSupervisor.WireGuard.Tests.Parsing;
 
 /// <summary>
 /// Fuzzing of both WireGuard parsers: for each seed, 12,000 inputs — mutations of real answers (bit flips,

@@ -2,10 +2,11 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Tests.Support;
+using WgSupervisor.WireGuard.Tests.Support;
 using WgSupervisor.WireGuard.Parsing;
 using Xunit;
 
-namespace WgSupervisor.Domain.Tests.Parsing;
+namespace WgSupervisor.WireGuard.Tests.Parsing;
 
 /// <summary>`wg show all dump` as captured from a real wireguard-go pair, and every way it can be malformed.</summary>
 public sealed class WgDumpParserTests

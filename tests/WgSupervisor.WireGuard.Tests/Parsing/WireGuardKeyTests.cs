@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
 using WgSupervisor.Domain.Tests.Support;
+using WgSupervisor.WireGuard.Tests.Support;
 using WgSupervisor.WireGuard.Parsing;
 using Xunit;
 
-namespace WgSupervisor.Domain.Tests.Parsing;
+namespace WgSupervisor.WireGuard.Tests.Parsing;
 
 public sealed class WireGuardKeyTests
 {
