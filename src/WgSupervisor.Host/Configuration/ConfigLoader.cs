@@ -278,7 +278,7 @@ public static partial class ConfigLoader
         RepairOptions Repair, TimeSpan? ReceiveStallAfter, QuarantinePolicy Quarantine);
 
     /// <summary>Cheapest first. A ladder given in the configuration replaces this one whole.</summary>
-    public static readonly IReadOnlyList<RepairRung> DefaultLadder = [RepairRung.ReresolveEndpoint, RepairRung.ResetPeer, RepairRung.RestartInterface];
+    public static readonly IReadOnlyList<RepairRung> DefaultLadder = RepairLadder.Default;
 
     private static readonly ThresholdSettings Baseline = new(Thresholds.DefaultStaleAfter, TimeSpan.FromSeconds(20), BackoffPolicy.Default,
         null, RepairOptions.None, null, QuarantinePolicy.Default);
@@ -424,7 +424,7 @@ public static partial class ConfigLoader
             Standby = standby,
             Primary = primary,
         };
-        return thresholds.Ladder is null ? tunnel with { Ladder = WireGuardAdapter.ApplicableLadderFor(tunnel with { Ladder = DefaultLadder }) } : tunnel with { Ladder = thresholds.Ladder };
+        return thresholds.Ladder is null ? tunnel with { Ladder = RepairLadder.ApplicableTo(DefaultLadder, WireGuardAdapter.EndpointOf(tunnel)) } : tunnel with { Ladder = thresholds.Ladder };
     }
 
     [GeneratedRegex(@"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253}):[0-9]{1,5}$")]
