@@ -34,8 +34,6 @@ public sealed class KeyReader(SettingsReader reader, IConfiguration parent, stri
     /// <summary>A problem with something under this key (a list entry, a nested key).</summary>
     public void Problem(string below, string problem) => reader.Problem(SettingsReader.PathOf(path, below), problem);
 
-    public void Warn(string warning) => reader.Warn(warning);
-
     public string? Required()
     {
         var value = Text;
