@@ -21,7 +21,7 @@ try
 {
     if (arguments.Command == "demo") return await DemoCommand.RunAsync(arguments);
 
-    SupervisorConfig config;
+    SupervisorSettings config;
     try
     {
         config = ConfigLoader.Load(arguments.ConfigPath);

@@ -17,7 +17,7 @@ public static class SupervisorHost
     /// <summary>The process's exit code when the cluster downed this node.</summary>
     public const int ExitDowned = 3;
 
-    public static WebApplication Build(SupervisorConfig config, IWireGuard? wireGuard = null, IProber? prober = null)
+    public static WebApplication Build(SupervisorSettings config, IWireGuard? wireGuard = null, IProber? prober = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.WebHost.UseUrls(config.AdminUrl.ToString());
@@ -70,7 +70,7 @@ public static class SupervisorHost
         return app;
     }
 
-    private static IWireGuard CreateBackend(SupervisorConfig config) => config.Backend switch
+    private static IWireGuard CreateBackend(SupervisorSettings config) => config.Backend switch
     {
         BackendKind.Simulated => new WgSupervisor.WireGuard.Simulation.SimulatedWireGuard(config.Simulation!, TimeProvider.System),
         _ => new WireGuardAdapter(new ProcessRunner(), TimeProvider.System),

@@ -58,21 +58,13 @@ public sealed class WireGuardAdapter : IWireGuard
     public Task<RepairActionResult> RepairAsync(RepairRung rung, TunnelSettings tunnel, CancellationToken cancellationToken) =>
         _repairs.RunAsync(rung, tunnel, cancellationToken);
 
-    public IReadOnlyList<RepairRung> ApplicableLadder(TunnelSettings tunnel) => ApplicableLadderFor(tunnel);
+    public IReadOnlyList<RepairRung> ApplicableLadder(TunnelSettings tunnel) => RepairLadder.ApplicableTo(tunnel.Ladder, EndpointOf(tunnel));
 
     public Task<RepairActionResult> TakeDownAsync(TunnelSettings tunnel, CancellationToken cancellationToken) =>
         _repairs.TakeDownAsync(tunnel, cancellationToken);
 
-    /// <summary>
-    /// Re-resolving needs a host name to resolve (EndpointHost or the conf's Endpoint); with none, or with an
-    /// address, it cannot help and would only cost a verify cycle, so it is dropped (if other rungs remain).
-    /// </summary>
-    public static IReadOnlyList<RepairRung> ApplicableLadderFor(TunnelSettings tunnel)
-    {
-        var hasName = RepairActions.EndpointOf(tunnel) is { } endpoint && HostOf(endpoint) is { } host && !IPAddress.TryParse(host, out _);
-        if (!tunnel.Ladder.Contains(RepairRung.ReresolveEndpoint) || tunnel.Ladder.Count == 1 || hasName) return tunnel.Ladder;
-        return tunnel.Ladder.Where(r => r != RepairRung.ReresolveEndpoint).ToList();
-    }
+    /// <summary>The endpoint re-resolve would set (host:port): the tunnel's EndpointHost, else the peer's `Endpoint =` in its wg-quick conf.</summary>
+    public static string? EndpointOf(TunnelSettings tunnel) => RepairActions.EndpointOf(tunnel);
 
     public bool IsDeclared(TunnelSettings tunnel) =>
         WgQuickConf.FindPeer(tunnel.WgQuickConfig, tunnel.PeerPublicKey) is not null;
@@ -88,17 +80,11 @@ public sealed class WireGuardAdapter : IWireGuard
         var endpoint = RepairActions.EndpointOf(tunnel);
         if (tunnel.Ladder.Contains(RepairRung.ReresolveEndpoint) && endpoint is null)
             problems.Add("no endpoint to re-resolve (the peer has no Endpoint and no EndpointHost is set)");
-        if (endpoint is not null && peer is not null && HostOf(endpoint) is { } host && !IPAddress.TryParse(host, out _))
+        if (endpoint is not null && peer is not null && RepairLadder.HostOf(endpoint) is { } host && !IPAddress.TryParse(host, out _))
             foreach (var server in NameServers(tunnel.Namespace).Where(s => peer.AllowedIps.Any(prefix => Covers(prefix, s))))
                 problems.Add($"the endpoint {host} can only be resolved through this tunnel (name server {server} is inside its allowed IPs): " +
                              "re-resolving cannot repair it; use an address or a name server outside the tunnel");
         return problems;
-    }
-
-    private static string? HostOf(string endpoint)
-    {
-        var colon = endpoint.LastIndexOf(':');
-        return colon > 0 ? endpoint[..colon].Trim('[', ']') : null;
     }
 
     /// <summary>The name servers the namespace uses: `ip netns exec` puts /etc/netns/NS/resolv.conf over /etc/resolv.conf.</summary>

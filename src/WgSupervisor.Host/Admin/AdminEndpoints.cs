@@ -13,7 +13,7 @@ public static class AdminEndpoints
 {
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
 
-    public static WebApplication MapAdminApi(this WebApplication app, SupervisorConfig config)
+    public static WebApplication MapAdminApi(this WebApplication app, SupervisorSettings config)
     {
         MapHealth(app);
         var api = app.MapGroup("/api");

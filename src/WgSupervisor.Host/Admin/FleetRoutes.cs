@@ -10,7 +10,7 @@ namespace WgSupervisor.Host.Admin;
 /// <summary>/api/fleet (permits, queue, polls, history backlog) and /api/config (effective settings, secrets redacted).</summary>
 public static class FleetRoutes
 {
-    public static void MapFleetRoutes(this RouteGroupBuilder api, SupervisorConfig config)
+    public static void MapFleetRoutes(this RouteGroupBuilder api, SupervisorSettings config)
     {
         api.MapGet("/fleet", async (IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
             Results.Ok(await fleet.ActorRef.Ask<FleetStatus>(new GetFleetStatus(), AdminEndpoints.AskTimeout, ct)))
@@ -20,7 +20,7 @@ public static class FleetRoutes
         api.MapGet("/config", () => Results.Ok(effective)).WithSummary("The effective configuration, secrets redacted");
     }
 
-    private static object EffectiveConfig(SupervisorConfig config) => new
+    private static object EffectiveConfig(SupervisorSettings config) => new
     {
         config.NodeName,
         adminUrl = config.AdminUrl.ToString(),

@@ -1,3 +1,5 @@
+using WgSupervisor.Host.Configuration;
+
 namespace WgSupervisor.Host.Admin;
 
 /// <summary>Mutating routes: 401 problem unless the request carries `Authorization: Bearer TOKEN`.</summary>

@@ -27,10 +27,10 @@ public static class DemoCommand
 
         Log.Information("Building the demo lab: a gateway namespace and {Sites} sites with wireguard-go", Sites);
         await using var lab = await WireGuardLab.CreateAsync(new LabOptions(Sites: Sites, PersistentKeepaliveSeconds: 5, UseHostnames: true));
-        var token = Environment.GetEnvironmentVariable(Admin.AdminToken.EnvironmentVariable) is { Length: >= 16 } given
+        var token = Environment.GetEnvironmentVariable(AdminToken.EnvironmentVariable) is { Length: >= 16 } given
             ? given
             : Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
-        var config = DemoConfig(lab) with { AdminToken = Admin.AdminToken.Of(token) };
+        var config = DemoConfig(lab) with { AdminToken = AdminToken.Of(token) };
         var app = SupervisorHost.Build(config);
         await app.StartAsync();
         // The demo's own, throwaway token: printed so that the dashboard's buttons can be tried.
@@ -57,13 +57,13 @@ public static class DemoCommand
         return 0;
     }
 
-    private static SupervisorConfig DemoConfig(WireGuardLab lab) => new(
+    private static SupervisorSettings DemoConfig(WireGuardLab lab) => new(
         NodeName: "demo",
         AdminUrl: new Uri("http://127.0.0.1:5080"),
         PollInterval: TimeSpan.FromSeconds(2),
         MaxConcurrentRestarts: 2,
-        Journal: new JournalConfig(JournalProvider.Sqlite, "data/demo.db", null, 100),
-        Cluster: new ClusterConfig("127.0.0.1", 0, []),
+        Journal: new JournalSettings(JournalProvider.Sqlite, "data/demo.db", null, 100),
+        Cluster: new SupervisorClusterSettings("127.0.0.1", 0, []),
         Tunnels: lab.Sites.Select(site => new TunnelSettings
         {
             Name = $"site{site.Index}",

@@ -26,7 +26,7 @@ public static class AkkaSetup
     /// <summary>Checks that /readyz needs to pass (the journal, the poller); /healthz shows them too.</summary>
     public const string ReadinessTag = "ready";
 
-    public static IServiceCollection AddWgSupervisorAkka(this IServiceCollection services, SupervisorConfig config, IWireGuard wireGuard,
+    public static IServiceCollection AddWgSupervisorAkka(this IServiceCollection services, SupervisorSettings config, IWireGuard wireGuard,
         IProber prober)
     {
         var journal = JournalOptionsFor(config.Journal);
@@ -96,17 +96,17 @@ public static class AkkaSetup
     }
 
     /// <summary>This node's own Akka address as the others reach it.</summary>
-    public static string AddressOf(ClusterConfig cluster) =>
+    public static string AddressOf(SupervisorClusterSettings cluster) =>
         $"akka.tcp://{ActorSystemName}@{cluster.PublicHostname ?? cluster.Hostname}:{cluster.Port}";
 
-    private static Akka.Cluster.Hosting.SBR.SplitBrainResolverOption SplitBrainOf(ClusterConfig cluster) => cluster.SplitBrain switch
+    private static Akka.Cluster.Hosting.SBR.SplitBrainResolverOption SplitBrainOf(SupervisorClusterSettings cluster) => cluster.SplitBrain switch
     {
         "static-quorum" => new Akka.Cluster.Hosting.SBR.StaticQuorumOption { QuorumSize = cluster.QuorumSize },
         "keep-oldest" => new Akka.Cluster.Hosting.SBR.KeepOldestOption { DownIfAlone = true },
         _ => new Akka.Cluster.Hosting.SBR.KeepMajorityOption(),
     };
 
-    public static (SqlJournalOptions Journal, SqlSnapshotOptions Snapshot) JournalOptionsFor(JournalConfig config)
+    public static (SqlJournalOptions Journal, SqlSnapshotOptions Snapshot) JournalOptionsFor(JournalSettings config)
     {
         var (connectionString, provider) = config.Provider switch
         {

@@ -10,7 +10,7 @@ namespace WgSupervisor.Host.Hosting;
 /// Can the journal's database be reached right now? A round trip of SELECT 1 on a fresh connection. A
 /// journal that is down degrades the supervisor (history waits in memory) but does not stop supervision.
 /// </summary>
-public sealed class JournalHealthCheck(JournalConfig config, string connectionString) : IHealthCheck
+public sealed class JournalHealthCheck(JournalSettings config, string connectionString) : IHealthCheck
 {
     public const string Name = "journal";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Akka.Actor;
 using WgSupervisor.Actors.Tunnels;
+using WgSupervisor.Host.Configuration;
 
 namespace WgSupervisor.Host.Notifications;
 

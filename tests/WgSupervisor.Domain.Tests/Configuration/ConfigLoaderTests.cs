@@ -64,7 +64,7 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal("http://127.0.0.1:5080/", config.AdminUrl.ToString());
         Assert.Equal(TimeSpan.FromSeconds(5), config.PollInterval);
         Assert.Equal(2, config.MaxConcurrentRestarts);
-        Assert.Equal(new JournalConfig(JournalProvider.Sqlite, "data/wgsupervisor.db", null, 100), config.Journal);
+        Assert.Equal(new JournalSettings(JournalProvider.Sqlite, "data/wgsupervisor.db", null, 100), config.Journal);
         Assert.Equal("127.0.0.1", config.Cluster.Hostname);
         Assert.Equal(0, config.Cluster.Port);
         Assert.Empty(config.Cluster.SeedNodes);
@@ -97,7 +97,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var settings = Assert.Single(ConfigLoader.Load(Write(Config(tunnel)), NoEnvironment).Tunnels);
 
         Assert.Equal([RepairRung.ReresolveEndpoint, RepairRung.ResetPeer, RepairRung.RestartInterface], settings.Ladder);
-        Assert.Equal(ConfigLoader.DefaultLadder, settings.Ladder);
+        Assert.Equal(RepairLadder.Default, settings.Ladder);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed partial class PackagingTests
         Assert.Equal(["node1", "node2", "node3", "postgres"], Keys(services).Order());
         Assert.True(File.Exists(Path.Combine(Root, "Dockerfile")), "the nodes build the project's own Dockerfile");
 
-        var configs = new List<SupervisorConfig>();
+        var configs = new List<SupervisorSettings>();
         foreach (var name in new[] { "node1", "node2", "node3" })
         {
             var node = (YamlMappingNode)services[name];

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace WgSupervisor.Host.Admin;
+namespace WgSupervisor.Host.Configuration;
 
 /// <summary>
 /// The bearer token that mutating admin routes require. It comes from the environment

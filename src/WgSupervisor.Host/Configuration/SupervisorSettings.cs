@@ -1,0 +1,48 @@
+using WgSupervisor.Domain.Tunnels;
+using WgSupervisor.WireGuard.Simulation;
+
+namespace WgSupervisor.Host.Configuration;
+
+public enum BackendKind
+{
+    /// <summary>The machine's WireGuard (kernel module or userspace).</summary>
+    WireGuard,
+    /// <summary>A simulated world of tunnels, for demos, benchmarks and crash tests.</summary>
+    Simulated,
+}
+
+/// <summary>The validated configuration of one supervisor node, assembled from its sections by <see cref="ConfigLoader"/>.</summary>
+public sealed record SupervisorSettings(
+    string NodeName,
+    Uri AdminUrl,
+    TimeSpan PollInterval,
+    int MaxConcurrentRestarts,
+    JournalSettings Journal,
+    SupervisorClusterSettings Cluster,
+    IReadOnlyList<TunnelSettings> Tunnels,
+    IReadOnlyList<string> Warnings)
+{
+    public BackendKind Backend { get; init; } = BackendKind.WireGuard;
+
+    public IReadOnlyList<WebhookSettings> Webhooks { get; init; } = [];
+
+    /// <summary>Repair permits per site at once (null: no per-site limit).</summary>
+    public int? MaxConcurrentRestartsPerSite { get; init; }
+
+    public SimulationSettings? Simulation { get; init; }
+
+    /// <summary>The bearer token of mutating admin routes (from the environment or Admin:TokenFile; it never prints).</summary>
+    public AdminToken AdminToken { get; init; } = AdminToken.None;
+
+    /// <summary>Supervise every peer of every local interface in the watched namespaces, not only the configured tunnels.</summary>
+    public bool Discover { get; init; } = true;
+
+    /// <summary>Namespaces watched besides those of configured tunnels (null stands for the host's own).</summary>
+    public IReadOnlyList<string?> Namespaces { get; init; } = [null];
+
+    /// <summary>The settings a discovered tunnel gets (Defaults applied); name, interface and peer are filled in.</summary>
+    public TunnelSettings DiscoveryTemplate { get; init; } = new()
+    {
+        Name = "discovered", Interface = "wg0", PeerPublicKey = "", WgQuickConfig = "/etc/wireguard/wg0.conf", Discovered = true,
+    };
+}
