@@ -48,7 +48,6 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     // Start from a random number: a late reply to an earlier incarnation must not match this one's.
     private long _requestId = Random.Shared.NextInt64(1, long.MaxValue / 2);
     private long _repairToken = Random.Shared.NextInt64(1, long.MaxValue / 2);
-    private bool _verifying;
     private TunnelSummary? _lastPublished;
 
     public TunnelActor(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom,
@@ -137,46 +136,37 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         CommonHandlers();
     }
 
-    /// <summary>Restarting: the action runs, then a fresh handshake is awaited until the deadline.</summary>
-    private void Restarting()
+    /// <summary>Restarting, while the repair action runs (under <see cref="ActionDeadline"/>).</summary>
+    private void Repairing()
     {
         Receive<RepairActionCompleted>(c => c.RepairToken == _repairToken, c =>
         {
-            if (!c.Result.Succeeded)
-            {
-                Transition(TunnelRules.OnRepairFailed(_state, _settings, RepairOutcome.ActionFailed, c.Result.Detail, Now, _unitRandom()));
-                return;
-            }
-            var verifyTimeout = _settings.VerifyTimeoutFor(_state.CurrentRepair!.Rung);
-            _log.Info("Tunnel {Tunnel}: {Rung} done ({Detail}); verifying within {Timeout}", _settings.Name,
-                _state.CurrentRepair.Rung.ToWireName(), c.Result.Detail, verifyTimeout);
-            _verifying = true;
-            Timers.StartSingleTimer(RepairDeadlineTimer, new VerifyTimedOut(_repairToken), verifyTimeout);
-            // Look again at once rather than at the next interval: the repair may already have worked.
-            _fleet.Tell(Observation.PollerActor.PollNow.Instance);
-            if (_settings.Probe is not null) Self.Tell(ProbeDue.Instance);
-            if (_watch.LastObservation is { } last) CheckVerification(last);
+            if (c.Result.Succeeded) StartVerifying(c.Result);
+            else Transition(TunnelRules.OnRepairFailed(_state, _settings, RepairOutcome.ActionFailed, c.Result.Detail, Now, _unitRandom()));
         });
+        Receive<Observed>(o => { _watch.Observe(o.Observation, _state.Phase, Now); Publish(); });
+        Receive<VerifyTimedOut>(t => t.RepairToken == _repairToken, _ => Transition(TunnelRules.OnRepairFailed(_state, _settings,
+            RepairOutcome.ActionFailed, $"the repair action did not finish within {HealthRules.Seconds(ActionDeadline)}", Now, _unitRandom())));
+        Receive<RestartRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, "a repair is in flight")));
+        CommonHandlers();
+    }
+
+    /// <summary>Restarting, once the action is done: verified by the sign it was for, or failed at the rung's verify timeout.</summary>
+    private void Verifying()
+    {
         Receive<Observed>(o =>
         {
             _watch.Observe(o.Observation, _state.Phase, Now);
-            if (_verifying) CheckVerification(o.Observation);
-            else Publish();
+            CheckVerification(o.Observation);
         });
         Receive<ProbeCompleted>(p =>
         {
             RecordProbe(p);
-            if (_verifying && _watch.LastObservation is { } last) CheckVerification(last);
+            if (_watch.LastObservation is { } last) CheckVerification(last);
             else Publish();
         });
-        Receive<VerifyTimedOut>(t => t.RepairToken == _repairToken, _ =>
-        {
-            var outcome = _verifying ? RepairOutcome.VerifyTimedOut : RepairOutcome.ActionFailed;
-            var detail = _verifying
-                ? $"not verified within {HealthRules.Seconds(_settings.VerifyTimeoutFor(_state.CurrentRepair!.Rung))}: {_watch.NotVerifiedBecause}"
-                : $"the repair action did not finish within {HealthRules.Seconds(ActionDeadline)}";
-            Transition(TunnelRules.OnRepairFailed(_state, _settings, outcome, detail, Now, _unitRandom()));
-        });
+        Receive<VerifyTimedOut>(t => t.RepairToken == _repairToken, _ => Transition(TunnelRules.OnRepairFailed(_state, _settings,
+            RepairOutcome.VerifyTimedOut, $"not verified within {HealthRules.Seconds(VerifyTimeout)}: {_watch.NotVerifiedBecause}", Now, _unitRandom())));
         Receive<RestartRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, "a repair is in flight")));
         CommonHandlers();
     }
@@ -256,19 +246,10 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void ResumeRecoveredPhase()
     {
         _log.Info("Tunnel {Tunnel} recovered in {Phase}", _settings.Name, _state.Phase);
-        switch (_state.Phase)
-        {
-            case TunnelPhase.Restarting when _state.CurrentRepair is not null:
-                Transition(TunnelRules.OnRepairFailed(_state, _settings, RepairOutcome.Interrupted,
-                    "the supervisor stopped while this repair was in flight", Now, _unitRandom()), TunnelPhase.Unknown);
-                break;
-            case TunnelPhase.Restarting:
-                Transition([TunnelRules.OnBackoffMissing(_state, _settings, Now, _unitRandom())], TunnelPhase.Unknown);
-                break;
-            default:
-                EnterPhase(TunnelPhase.Unknown);
-                break;
-        }
+        var events = TunnelRules.OnRecovered(_state, _settings, Now, _unitRandom);
+        // As if coming from Unknown: the recovered phase's timers and permit request are set up again (the old ones died with the old actor).
+        if (events.Count > 0) Transition(events, TunnelPhase.Unknown);
+        else EnterPhase(TunnelPhase.Unknown);
         Publish();
     }
 
@@ -298,7 +279,6 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         Timers.Cancel(RepairDeadlineTimer);
         Timers.Cancel(BackoffTimer);
         Timers.Cancel(QuarantineTimer);
-        _verifying = false;
         switch (_state.Phase)
         {
             case TunnelPhase.Unknown or TunnelPhase.Healthy:
@@ -310,7 +290,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
                 break;
             case TunnelPhase.Restarting:
                 StartRepair(_state.CurrentRepair!);
-                Become(Restarting);
+                Become(Repairing);
                 break;
             case TunnelPhase.Backoff:
                 Timers.StartSingleTimer(BackoffTimer, BackoffElapsed.Instance, Remaining(_state.BackoffUntil!.Value));
@@ -340,6 +320,20 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
             failure: error => new RepairActionCompleted(token, RepairActionResult.Failed(error.GetBaseException().Message)));
     }
 
+    private TimeSpan VerifyTimeout => _settings.VerifyTimeoutFor(_state.CurrentRepair!.Rung);
+
+    private void StartVerifying(RepairActionResult done)
+    {
+        _log.Info("Tunnel {Tunnel}: {Rung} done ({Detail}); verifying within {Timeout}", _settings.Name,
+            _state.CurrentRepair!.Rung.ToWireName(), done.Detail, VerifyTimeout);
+        Become(Verifying);
+        Timers.StartSingleTimer(RepairDeadlineTimer, new VerifyTimedOut(_repairToken), VerifyTimeout);
+        // Look again at once rather than at the next interval: the repair may already have worked.
+        _fleet.Tell(Observation.PollerActor.PollNow.Instance);
+        if (_settings.Probe is not null) Self.Tell(ProbeDue.Instance);
+        if (_watch.LastObservation is { } last) CheckVerification(last);
+    }
+
     private void CheckVerification(TunnelObservation observation)
     {
         // Verified means the sign the repair was for arrived, and the tunnel is judged sound by the usual rules too:
@@ -353,14 +347,9 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         Transition(TunnelRules.OnRepairVerified(_state, Now, _watch.VerifiedBy(observation)));
     }
 
-    private PermitRequest BuildPermitRequest() => new(
-        _settings.Name,
-        _settings.Key.InterfaceKey,
-        _settings.Site,
-        TunnelRules.NextRung(_state, _settings).IsInterfaceWide(),
-        _state.EpisodeStartedAt ?? Now,
-        Now,
-        ++_requestId);
+    private PermitRequest BuildPermitRequest() => new(_settings.Name, _settings.Key.InterfaceKey, _settings.Site,
+        InterfaceWide: TunnelRules.NextRung(_state, _settings).IsInterfaceWide(), StaleSince: _state.EpisodeStartedAt ?? Now, RequestedAt: Now,
+        RequestId: ++_requestId);
 
     private void ReleasePermit()
     {
@@ -394,22 +383,16 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         if (_watch.RecordProbe(completed.Result, Now)) _log.Info("Tunnel {Tunnel}: probe {Probe} answers", _settings.Name, _settings.Probe);
     }
 
-    private void AcceptOperatorRestart(RestartRequested request)
-    {
-        var events = TunnelRules.OnOperatorRestart(_state, Now, request.RequestedBy);
-        Transition(events);
-        Sender.Tell(events.Count > 0
-            ? new CommandAccepted(_settings.Name, "queued for a repair permit")
-            : new CommandRejected(_settings.Name, $"cannot restart in phase {_state.Phase}"));
-    }
+    private void AcceptOperatorRestart(RestartRequested request) => Command(TunnelRules.OnOperatorRestart(_state, Now, request.RequestedBy),
+        "queued for a repair permit", $"cannot restart in phase {_state.Phase}");
 
-    /// <summary>The events of an operator's command, and its answer.</summary>
-    private void Command(IReadOnlyList<ITunnelEvent> events, string detail)
+    /// <summary>Records the events of an operator's command, and answers it: accepted when there were any.</summary>
+    private void Command(IReadOnlyList<ITunnelEvent> events, string accepted, string? rejected = null)
     {
         Transition(events);
         Sender.Tell(events.Count > 0
-            ? new CommandAccepted(_settings.Name, detail)
-            : new CommandRejected(_settings.Name, $"nothing to do in phase {_state.Phase}"));
+            ? new CommandAccepted(_settings.Name, accepted)
+            : new CommandRejected(_settings.Name, rejected ?? $"nothing to do in phase {_state.Phase}"));
     }
 
     // ---- Publishing and stopping --------------------------------------------------------------------
