@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using WgSupervisor.Actors.Fleet;
-using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
@@ -306,29 +305,4 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     }
 
     private TimeSpan Remaining(DateTimeOffset until) => until - Now > TimeSpan.Zero ? until - Now : TimeSpan.Zero;
-
-    // ---- Judgements and commands --------------------------------------------------------------------
-
-    /// <summary>An observation's verdict as events, with the flapping quarantine applied.</summary>
-    private IReadOnlyList<ITunnelEvent> Judged(TunnelObservation observation) =>
-        TunnelRules.WithQuarantine(_state, _settings, TunnelRules.OnVerdict(_state, _watch.Judge(observation, _state.Phase, Now), Now), Now);
-
-    /// <summary>Judges the last observation again in the light of a new probe result.</summary>
-    private void Rejudge()
-    {
-        if (_watch.LastObservation is { } last) Transition(Judged(last));
-        else Publish();
-    }
-
-    private void AcceptOperatorRestart(RestartRequested request) => Command(TunnelRules.OnOperatorRestart(_state, Now, request.RequestedBy),
-        "queued for a repair permit", $"cannot restart in phase {_state.Phase}");
-
-    /// <summary>Records the events of an operator's command, and answers it: accepted when there were any.</summary>
-    private void Command(IReadOnlyList<ITunnelEvent> events, string accepted, string? rejected = null)
-    {
-        Transition(events);
-        Sender.Tell(events.Count > 0
-            ? new CommandAccepted(_settings.Name, accepted)
-            : new CommandRejected(_settings.Name, rejected ?? $"nothing to do in phase {_state.Phase}"));
-    }
 }
