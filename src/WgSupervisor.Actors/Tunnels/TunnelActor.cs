@@ -1,10 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using WgSupervisor.Actors.Fleet;
-using WgSupervisor.Domain.Fleet;
-using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
-using WgSupervisor.Domain.Probing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using static WgSupervisor.Actors.Tunnels.TunnelProtocol;
@@ -14,10 +11,12 @@ namespace WgSupervisor.Actors.Tunnels;
 /// <summary>
 /// Supervises one tunnel: judges each observation, asks the fleet for a permit when the tunnel is stale,
 /// runs the repair rung the episode has reached, verifies it by a fresh handshake, and backs off when it
-/// fails. The rules are <see cref="TunnelRules"/>; this actor records what they decide and acts on the phase
-/// it lands in. Each phase is one method below that lists the messages it accepts.
+/// fails. The rules are <see cref="TunnelRules"/> (the phase) and <see cref="TunnelWatch"/> (what is watched
+/// beside it); this actor records what they decide and does what the phase it lands in calls for: timers,
+/// repairs, probes, the history, the fleet. Each phase is one method below that lists the messages it accepts;
+/// how each effect is carried out is in TunnelActor.Effects.cs.
 /// </summary>
-public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
+public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private const string RepairDeadlineTimer = "repair-deadline";
     private const string BackoffTimer = "backoff";
@@ -34,45 +33,33 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private readonly IActorRef _fleet;
     private readonly IWireGuard _wireGuard;
     private readonly IProber? _prober;
-    private readonly IReadOnlyList<string> _warnings;
     private readonly Func<double> _unitRandom;
     private readonly HistorySettings _historySettings;
     private readonly IActorRef? _externalHistory;
+    private readonly TunnelWatch _watch;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stopping = new();
 
     private IActorRef _history = ActorRefs.Nobody;
     private TunnelState _state = TunnelState.Initial;
-    private TunnelObservation? _lastObservation;
-    private readonly Queue<TunnelSample> _samples = new();
-
-    /// <summary>Observations kept for charts: an hour at a 5-s poll interval.</summary>
-    private const int SamplesKept = 720;
-    private TrafficHistory? _traffic;
-    private ProbeStatus _probe = ProbeStatus.None;
-    private bool _probing;
-    private string? _verdict;
-    private DateTimeOffset? _neverHandshakenSince;
-    private DateTimeOffset? _handshakeBeforeRepair;
     private long? _permitId;
     // Start from a random number: a late reply to an earlier incarnation must not match this one's.
     private long _requestId = Random.Shared.NextInt64(1, long.MaxValue / 2);
     private long _repairToken = Random.Shared.NextInt64(1, long.MaxValue / 2);
-    private bool _verifying;
     private TunnelSummary? _lastPublished;
 
     public TunnelActor(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom,
         HistorySettings historySettings, IReadOnlyList<string> warnings, IActorRef? history)
     {
-        _externalHistory = history;
         _settings = settings;
         _node = node;
         _fleet = fleet;
         _wireGuard = wireGuard;
         _prober = prober;
-        _warnings = warnings;
         _unitRandom = unitRandom;
         _historySettings = historySettings;
+        _externalHistory = history;
+        _watch = new TunnelWatch(settings, node, warnings);
         Initializing();
     }
 
@@ -102,7 +89,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     protected override void PostStop() => _stopping.Cancel();
 
-    // ---- Phases -------------------------------------------------------------------------------------
+    // ---- Phases, in the order of the state diagram ---------------------------------------------------
 
     /// <summary>Until the history is read: everything waits.</summary>
     private void Initializing()
@@ -128,7 +115,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     {
         Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
-        Receive<RestartRequested>(r => AcceptOperatorRestart(r));
+        Receive<RestartRequested>(AcceptOperatorRestart);
         CommonHandlers();
     }
 
@@ -143,52 +130,42 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
             _permitId = p.PermitId;
             Transition([TunnelRules.OnPermitGranted(_state, _settings, Now)]);
         });
-        Receive<RestartRequested>(r => Sender.Tell(new CommandAccepted(_settings.Name, "a repair is already queued")));
+        Receive<RestartRequested>(_ => Sender.Tell(new CommandAccepted(_settings.Name, "a repair is already queued")));
         CommonHandlers();
     }
 
-    /// <summary>Restarting: the action runs, then a fresh handshake is awaited until the deadline.</summary>
-    private void Restarting()
+    /// <summary>Restarting, while the repair action runs (under <see cref="ActionDeadline"/>).</summary>
+    private void Repairing()
     {
         Receive<RepairActionCompleted>(c => c.RepairToken == _repairToken, c =>
         {
-            if (!c.Result.Succeeded)
-            {
-                Transition(TunnelRules.OnRepairFailed(_state, _settings, RepairOutcome.ActionFailed, c.Result.Detail, Now, _unitRandom()));
-                return;
-            }
-            var rung = _state.CurrentRepair!.Rung;
-            _log.Info("Tunnel {Tunnel}: {Rung} done ({Detail}); verifying within {Timeout}", _settings.Name, rung.ToWireName(), c.Result.Detail,
-                _settings.VerifyTimeoutFor(rung));
-            _verifying = true;
-            Timers.StartSingleTimer(RepairDeadlineTimer, new VerifyTimedOut(_repairToken), _settings.VerifyTimeoutFor(rung));
-            // Look again at once rather than at the next interval: the repair may already have worked.
-            _fleet.Tell(Observation.PollerActor.PollNow.Instance);
-            if (_settings.Probe is not null) Self.Tell(ProbeDue.Instance);
-            if (_lastObservation is not null) CheckVerification(_lastObservation);
+            if (c.Result.Succeeded) StartVerifying(c.Result);
+            else Transition(TunnelRules.OnRepairFailed(_state, _settings, RepairOutcome.ActionFailed, c.Result.Detail, Now, _unitRandom()));
         });
+        Receive<Observed>(o => { _watch.Observe(o.Observation, _state.Phase, Now); Publish(); });
+        Receive<VerifyTimedOut>(t => t.RepairToken == _repairToken, _ => Transition(TunnelRules.OnRepairFailed(_state, _settings,
+            RepairOutcome.ActionFailed, $"the repair action did not finish within {HealthRules.Seconds(ActionDeadline)}", Now, _unitRandom())));
+        Receive<RestartRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, "a repair is in flight")));
+        CommonHandlers();
+    }
+
+    /// <summary>Restarting, once the action is done: verified by the sign it was for, or failed at the rung's verify timeout.</summary>
+    private void Verifying()
+    {
         Receive<Observed>(o =>
         {
-            Remember(o.Observation);
-            if (_verifying) CheckVerification(o.Observation);
-            else Publish();
+            _watch.Observe(o.Observation, _state.Phase, Now);
+            CheckVerification(o.Observation);
         });
         Receive<ProbeCompleted>(p =>
         {
             RecordProbe(p);
-            if (_verifying && _lastObservation is not null) CheckVerification(_lastObservation);
+            if (_watch.LastObservation is { } last) CheckVerification(last);
             else Publish();
         });
-        Receive<VerifyTimedOut>(t => t.RepairToken == _repairToken, _ =>
-        {
-            var outcome = _verifying ? RepairOutcome.VerifyTimedOut : RepairOutcome.ActionFailed;
-            var detail = _verifying
-                ? $"not verified within {HealthRules.Seconds(_settings.VerifyTimeoutFor(_state.CurrentRepair!.Rung))}: " +
-                  (_settings.Probe is not null ? $"the probe did not answer ({_probe.LastError})" : "no fresh handshake")
-                : $"the repair action did not finish within {HealthRules.Seconds(ActionDeadline)}";
-            Transition(TunnelRules.OnRepairFailed(_state, _settings, outcome, detail, Now, _unitRandom()));
-        });
-        Receive<RestartRequested>(r => Sender.Tell(new CommandRejected(_settings.Name, "a repair is in flight")));
+        Receive<VerifyTimedOut>(t => t.RepairToken == _repairToken, _ => Transition(TunnelRules.OnRepairFailed(_state, _settings,
+            RepairOutcome.VerifyTimedOut, $"not verified within {HealthRules.Seconds(VerifyTimeout)}: {_watch.NotVerifiedBecause}", Now, _unitRandom())));
+        Receive<RestartRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, "a repair is in flight")));
         CommonHandlers();
     }
 
@@ -198,16 +175,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
         Receive<BackoffElapsed>(_ => Transition(TunnelRules.WithQuarantine(_state, _settings, [TunnelRules.OnBackoffElapsed(_state, _settings, Now)], Now)));
-        Receive<RestartRequested>(r => AcceptOperatorRestart(r));
-        CommonHandlers();
-    }
-
-    /// <summary>Paused: observed and shown, never repaired.</summary>
-    private void Paused()
-    {
-        Receive<Observed>(o => { Judge(o.Observation); Publish(); });
-        Receive<ResumeRequested>(r => Command(TunnelRules.OnResume(_state, Now, r.By), "resumed; judged again at the next observation"));
-        Receive<RestartRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, "the tunnel is paused: resume it first")));
+        Receive<RestartRequested>(AcceptOperatorRestart);
         CommonHandlers();
     }
 
@@ -218,16 +186,26 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
         Receive<QuarantineWindowPassed>(_ => Transition(TunnelRules.OnQuarantineWindowPassed(_state, Now)));
         Receive<ReleaseRequested>(r => Command(TunnelRules.OnOperatorRelease(_state, Now, r.By), "released; judged again at the next observation"));
-        Receive<RestartRequested>(r => AcceptOperatorRestart(r));
+        Receive<RestartRequested>(AcceptOperatorRestart);
         CommonHandlers();
     }
 
+    /// <summary>Paused: observed and shown, never repaired.</summary>
+    private void Paused()
+    {
+        Receive<Observed>(o => { _watch.Judge(o.Observation, _state.Phase, Now); Publish(); });
+        Receive<ResumeRequested>(r => Command(TunnelRules.OnResume(_state, Now, r.By), "resumed; judged again at the next observation"));
+        Receive<RestartRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, "the tunnel is paused: resume it first")));
+        CommonHandlers();
+    }
+
+    /// <summary>What every phase but Initializing and Retiring accepts (each phase's own handlers come first).</summary>
     private void CommonHandlers()
     {
-        Receive<GetSamples>(_ => Sender.Tell(new Samples(_settings.Name, _samples.ToList())));
+        Receive<GetSamples>(_ => Sender.Tell(new Samples(_settings.Name, _watch.Samples)));
         Receive<Note>(n =>
         {
-            _notes.Add(n.Warning);
+            _watch.Note(n.Warning);
             _log.Warning("Tunnel {Tunnel}: {Warning}", _settings.Name, n.Warning);
             Transition([n.Event]);
         });
@@ -261,51 +239,32 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         ReceiveAny(_ => { });
     }
 
-    private void StopWithHistory()
-    {
-        if (_externalHistory is not null) _externalHistory.Tell(PoisonPill.Instance);
-        Context.Stop(Self);
-    }
-
     // ---- Transitions --------------------------------------------------------------------------------
 
     private void ResumeRecoveredPhase()
     {
         _log.Info("Tunnel {Tunnel} recovered in {Phase}", _settings.Name, _state.Phase);
-        switch (_state.Phase)
-        {
-            case TunnelPhase.Restarting when _state.CurrentRepair is not null:
-                Transition(TunnelRules.OnRepairFailed(_state, _settings, RepairOutcome.Interrupted,
-                    "the supervisor stopped while this repair was in flight", Now, _unitRandom()), TunnelPhase.Unknown);
-                break;
-            case TunnelPhase.Restarting:
-                Transition([TunnelRules.OnBackoffMissing(_state, _settings, Now, _unitRandom())], TunnelPhase.Unknown);
-                break;
-            default:
-                EnterPhase(TunnelPhase.Unknown);
-                break;
-        }
+        var events = TunnelRules.OnRecovered(_state, _settings, Now, _unitRandom);
+        // As if coming from Unknown: the recovered phase's timers and permit request are set up anew.
+        if (events.Count > 0) Transition(events, TunnelPhase.Unknown);
+        else EnterPhase(TunnelPhase.Unknown);
         Publish();
     }
 
     private void Transition(IReadOnlyList<ITunnelEvent> events) => Transition(events, _state.Phase);
 
+    /// <summary>Applies, records, logs and publishes each event, then enters the phase they lead to.</summary>
     private void Transition(IReadOnlyList<ITunnelEvent> events, TunnelPhase previous)
     {
-        if (events.Count == 0)
-        {
-            Publish();
-            return;
-        }
         foreach (var e in events)
         {
             var before = _state.Phase;
             _state = _state.Apply(e);
             _history.Tell(new TunnelHistory.Record(e));
-            LogEvent(e);
+            TunnelEventLog.Write(_log, _settings.Name, e);
             Context.System.EventStream.Publish(new EventRecorded(_settings.Name, _node, _settings.Interface, _settings.PeerPublicKey, _settings.Site, e, before));
         }
-        if (_state.Phase != previous || events.Any(e => e is TunnelWentStale)) EnterPhase(previous);
+        if (events.Count > 0 && (_state.Phase != previous || events.Any(e => e is TunnelWentStale))) EnterPhase(previous);
         Publish();
     }
 
@@ -318,19 +277,10 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         Timers.Cancel(RepairDeadlineTimer);
         Timers.Cancel(BackoffTimer);
         Timers.Cancel(QuarantineTimer);
-        _verifying = false;
         switch (_state.Phase)
         {
             case TunnelPhase.Unknown or TunnelPhase.Healthy:
                 Become(Watching);
-                break;
-            case TunnelPhase.Paused:
-                Become(Paused);
-                break;
-            case TunnelPhase.Quarantined:
-                if (_state.QuarantinedUntil is { } until)
-                    Timers.StartSingleTimer(QuarantineTimer, QuarantineWindowPassed.Instance, until - Now > TimeSpan.Zero ? until - Now : TimeSpan.Zero);
-                Become(Quarantined);
                 break;
             case TunnelPhase.Stale:
                 _fleet.Tell(new FleetProtocol.RequestPermit(BuildPermitRequest()));
@@ -338,201 +288,21 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
                 break;
             case TunnelPhase.Restarting:
                 StartRepair(_state.CurrentRepair!);
-                Become(Restarting);
+                Become(Repairing);
                 break;
             case TunnelPhase.Backoff:
-                var remaining = _state.BackoffUntil!.Value - Now;
-                Timers.StartSingleTimer(BackoffTimer, BackoffElapsed.Instance, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+                Timers.StartSingleTimer(BackoffTimer, BackoffElapsed.Instance, Remaining(_state.BackoffUntil!.Value));
                 Become(Backoff);
                 break;
-        }
-    }
-
-    private void StartRepair(RepairInFlight repair)
-    {
-        var token = ++_repairToken;
-        _handshakeBeforeRepair = _lastObservation?.Peer?.LatestHandshake;
-        Timers.StartSingleTimer(RepairDeadlineTimer, new VerifyTimedOut(token), ActionDeadline);
-        _wireGuard.RepairAsync(repair.Rung, _settings, _stopping.Token).PipeTo(Self,
-            success: result => new RepairActionCompleted(token, result),
-            failure: error => new RepairActionCompleted(token, RepairActionResult.Failed(error.GetBaseException().Message)));
-    }
-
-    private void CheckVerification(TunnelObservation observation)
-    {
-        var repair = _state.CurrentRepair!;
-        // Verified means the sign the repair was for arrived, and the tunnel is judged sound by the usual rules too:
-        // a "success" that the next judgement calls stale would loop.
-        if (!HealthRules.IsRepairVerified(observation, _settings, repair.StartedAt, _handshakeBeforeRepair, _settings.Probe is null ? null : _probe) ||
-            Judge(observation) is HealthVerdict.Stale)
-        {
-            Publish();
-            return;
-        }
-        var detail = _settings.Probe is not null
-            ? $"probe {_settings.Probe} answered"
-            : $"fresh handshake at {observation.Peer?.LatestHandshake:O}";
-        Transition(TunnelRules.OnRepairVerified(_state, Now, detail));
-    }
-
-    // ---- Probes -------------------------------------------------------------------------------------
-
-    private void StartProbe()
-    {
-        if (_probing || _prober is null || _settings.Probe is not { } probe) return;
-        // No interface, nothing to send through: that is already judged from the poll.
-        if (_lastObservation is { InterfacePresent: false }) return;
-        _probing = true;
-        _prober.ProbeAsync(_settings.Namespace, probe, _stopping.Token).PipeTo(Self,
-            success: result => new ProbeCompleted(result),
-            failure: error => new ProbeCompleted(ProbeResult.Failed(error.GetBaseException().Message)));
-    }
-
-    private void RecordProbe(ProbeCompleted completed)
-    {
-        _probing = false;
-        var wasEverAnswered = _probe.EverSucceeded;
-        _probe = _probe.Record(completed.Result, Now);
-        if (!wasEverAnswered && _probe.EverSucceeded) _log.Info("Tunnel {Tunnel}: probe {Probe} answers", _settings.Name, _settings.Probe);
-    }
-
-    /// <summary>Judges the last observation again in the light of a new probe result.</summary>
-    private void Rejudge()
-    {
-        if (_lastObservation is null) Publish();
-        else Transition(Judged(_lastObservation));
-    }
-
-    /// <summary>The events of an operator's command, and its answer.</summary>
-    private void Command(IReadOnlyList<ITunnelEvent> events, string detail)
-    {
-        Transition(events);
-        Sender.Tell(events.Count > 0
-            ? new CommandAccepted(_settings.Name, detail)
-            : new CommandRejected(_settings.Name, $"nothing to do in phase {_state.Phase}"));
-    }
-
-    /// <summary>An observation's verdict as events, with the flapping quarantine applied.</summary>
-    private IReadOnlyList<ITunnelEvent> Judged(TunnelObservation observation) =>
-        TunnelRules.WithQuarantine(_state, _settings, TunnelRules.OnVerdict(_state, Judge(observation), Now), Now);
-
-    private void AcceptOperatorRestart(RestartRequested request)
-    {
-        var events = TunnelRules.OnOperatorRestart(_state, Now, request.RequestedBy);
-        Transition(events);
-        Sender.Tell(events.Count > 0
-            ? new CommandAccepted(_settings.Name, "queued for a repair permit")
-            : new CommandRejected(_settings.Name, $"cannot restart in phase {_state.Phase}"));
-    }
-
-    private void ReleasePermit()
-    {
-        if (_permitId is { } id) _fleet.Tell(new FleetProtocol.ReleasePermit(_settings.Name, id));
-        _permitId = null;
-    }
-
-    private PermitRequest BuildPermitRequest() => new(
-        _settings.Name,
-        _settings.Key.InterfaceKey,
-        _settings.Site,
-        TunnelRules.NextRung(_state, _settings).IsInterfaceWide(),
-        _state.EpisodeStartedAt ?? Now,
-        Now,
-        ++_requestId);
-
-    // ---- Observation --------------------------------------------------------------------------------
-
-    private HealthVerdict Judge(TunnelObservation observation)
-    {
-        if (!ReferenceEquals(observation, _lastObservation)) Remember(observation);
-        var verdict = HealthRules.Judge(observation, _settings, Now, _neverHandshakenSince ?? Now, _settings.Probe is null ? null : _probe, _traffic);
-        _verdict = verdict switch
-        {
-            HealthVerdict.Healthy h => h.Detail,
-            HealthVerdict.Stale s => s.Detail,
-            HealthVerdict.Undecided u => u.Detail,
-            _ => null,
-        };
-        return verdict;
-    }
-
-    private void Remember(TunnelObservation observation)
-    {
-        _lastObservation = observation;
-        if (_samples.Count >= SamplesKept) _samples.Dequeue();
-        var handshake = observation.Peer?.LatestHandshake;
-        _samples.Enqueue(new TunnelSample(observation.At, handshake is { } h ? Math.Max(0, Math.Round((observation.At - h).TotalSeconds, 1)) : null,
-            observation.Peer?.RxBytes ?? 0, observation.Peer?.TxBytes ?? 0, _state.Phase));
-        if (observation.Peer is { LatestHandshake: null }) _neverHandshakenSince ??= Now;
-        else _neverHandshakenSince = null;
-        if (observation.Peer is { } peer) _traffic = _traffic is null ? TrafficHistory.Start(peer, Now) : _traffic.Observe(peer, Now);
-    }
-
-    private void Publish()
-    {
-        var peer = _lastObservation?.Peer;
-        var summary = new TunnelSummary(_settings.Name, _node, _settings.Namespace, _settings.Interface, _settings.PeerPublicKey,
-            _settings.Site, _state.Phase, _state.PhaseSince, _state.Reason, peer?.LatestHandshake, peer?.RxBytes ?? 0, peer?.TxBytes ?? 0,
-            peer?.Endpoint, _lastObservation?.InterfacePresent ?? false, _lastObservation?.At, _state.RepairCount, _state.CurrentRepair,
-            _state.LastRepair, _state.BackoffUntil, _verdict, ProbeSummaryNow(), CurrentWarnings(), _state.QuarantinedUntil);
-        if (summary == _lastPublished) return;
-        _lastPublished = summary;
-        _fleet.Tell(new FleetProtocol.TunnelChanged(summary));
-    }
-
-    private ProbeSummary? ProbeSummaryNow() => _settings.Probe is not { } probe
-        ? null
-        : new ProbeSummary(probe.ToString(), _probe.LastSuccessAt is null && _probe.ConsecutiveFailures == 0 ? null : _probe.ConsecutiveFailures == 0,
-            _probe.ConsecutiveFailures, _probe.LastSuccessAt, _probe.LastError);
-
-    private IReadOnlyList<string> CurrentWarnings()
-    {
-        var neverAnswered = _settings.Probe is { } probe && !_probe.EverSucceeded && _probe.ConsecutiveFailures >= probe.FailuresBeforeStale;
-        var idle = _verdict == HealthRules.IdleDetail;
-        if (!neverAnswered && !idle && _notes.Count == 0) return _warnings;
-        var warnings = _warnings.Concat(_notes.TakeLast(5)).ToList();
-        if (neverAnswered)
-            warnings.Add($"the probe {_settings.Probe} has never answered since supervision started: check its address and route; " +
-                         "it is not used to judge the tunnel until it answers once");
-        if (idle) warnings.Add("this tunnel cannot be judged: give it PersistentKeepalive or a probe");
-        _cachedWarnings = _cachedWarnings is not null && _cachedWarnings.SequenceEqual(warnings) ? _cachedWarnings : warnings;
-        return _cachedWarnings;
-    }
-
-    private IReadOnlyList<string>? _cachedWarnings;
-    private readonly List<string> _notes = [];
-
-    private void ReportBacklog(TunnelHistory.HistoryBacklog backlog) =>
-        _fleet.Tell(new FleetProtocol.HistoryStatus(_settings.Name, backlog.PendingEvents, backlog.Problem));
-
-    private void LogEvent(ITunnelEvent e)
-    {
-        switch (e)
-        {
-            case TunnelWentStale s:
-                _log.Warning("Tunnel {Tunnel} went stale ({StaleReason}): {Detail}", _settings.Name, s.Reason, s.Detail);
+            case TunnelPhase.Quarantined:
+                if (_state.QuarantinedUntil is { } until) Timers.StartSingleTimer(QuarantineTimer, QuarantineWindowPassed.Instance, Remaining(until));
+                Become(Quarantined);
                 break;
-            case TunnelBecameHealthy h:
-                _log.Info("Tunnel {Tunnel} is healthy: {Detail}", _settings.Name, h.Reason);
-                break;
-            case RepairStarted r:
-                _log.Info("Tunnel {Tunnel}: repair {Rung} attempt {Attempt} started (by {RequestedBy})", _settings.Name,
-                    r.Rung.ToWireName(), r.Attempt, r.RequestedBy);
-                break;
-            case RepairFinished f:
-                _log.Info("Tunnel {Tunnel}: repair {Rung} finished {Outcome} after {Duration}: {Detail}", _settings.Name,
-                    f.Rung.ToWireName(), f.Outcome, f.Duration, f.Detail);
-                break;
-            case TunnelQuarantined q:
-                _log.Warning("Tunnel {Tunnel} quarantined: {Reason}", _settings.Name, q.Reason);
-                break;
-            case TunnelPaused or TunnelResumed or TunnelReleased:
-                _log.Info("Tunnel {Tunnel}: {Event}", _settings.Name, e);
-                break;
-            case BackoffStarted b:
-                _log.Info("Tunnel {Tunnel}: backing off until {Until:O} after {Failed} failed repair(s)", _settings.Name, b.Until,
-                    b.FailedAttempts);
+            case TunnelPhase.Paused:
+                Become(Paused);
                 break;
         }
     }
+
+    private TimeSpan Remaining(DateTimeOffset until) => until - Now > TimeSpan.Zero ? until - Now : TimeSpan.Zero;
 }

@@ -75,6 +75,17 @@ public static class TunnelRules
     public static BackoffStarted OnBackoffMissing(TunnelState state, TunnelSettings settings, DateTimeOffset now, double unitRandom) =>
         new(now, now + settings.Backoff.Delay(Math.Max(1, state.FailedAttempts), unitRandom), Math.Max(1, state.FailedAttempts));
 
+    /// <summary>
+    /// The history was read after a stop: a repair that was in flight is recorded as interrupted and backed off, and
+    /// a stop that fell between a failure and its backoff gets the backoff. Any other phase goes on as it was.
+    /// </summary>
+    /// <param name="unitRandom">Draws in [0, 1] for the jitter, only when a backoff starts.</param>
+    public static IReadOnlyList<ITunnelEvent> OnRecovered(TunnelState state, TunnelSettings settings, DateTimeOffset now, Func<double> unitRandom) =>
+        state.Phase != TunnelPhase.Restarting ? Nothing
+        : state.CurrentRepair is not null
+            ? OnRepairFailed(state, settings, RepairOutcome.Interrupted, "the supervisor stopped while this repair was in flight", now, unitRandom())
+            : [OnBackoffMissing(state, settings, now, unitRandom())];
+
     public static TunnelWentStale OnBackoffElapsed(TunnelState state, TunnelSettings settings, DateTimeOffset now) =>
         new(now, StaleReason.BackoffElapsed,
             $"backoff elapsed after {state.FailedAttempts} failed repair(s); next rung {NextRung(state, settings).ToWireName()}");

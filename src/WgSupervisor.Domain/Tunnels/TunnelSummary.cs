@@ -3,6 +3,10 @@ using WgSupervisor.Domain.Repair;
 namespace WgSupervisor.Domain.Tunnels;
 
 /// <summary>What the operator sees of one tunnel: its state and what it last observed.</summary>
+/// <remarks>
+/// The admin API, the cluster serializer and the CLI read these properties by name: keep names and types.
+/// Built in one place from a running tunnel (<see cref="TunnelWatch.Summary"/>), always with named arguments.
+/// </remarks>
 public sealed record TunnelSummary(
     string Name,
     string Node,
@@ -30,8 +34,25 @@ public sealed record TunnelSummary(
 {
     /// <summary>A tunnel whose actor has not reported yet (its history is being read).</summary>
     public static TunnelSummary NotYetObserved(TunnelSettings settings, string node) => new(
-        settings.Name, node, settings.Namespace, settings.Interface, settings.PeerPublicKey, settings.Site, TunnelPhase.Unknown, null,
-        "starting", null, 0, 0, null, false, null, 0, null, null, null);
+        Name: settings.Name,
+        Node: node,
+        Namespace: settings.Namespace,
+        Interface: settings.Interface,
+        PeerPublicKey: settings.PeerPublicKey,
+        Site: settings.Site,
+        Phase: TunnelPhase.Unknown,
+        PhaseSince: null,
+        Reason: "starting",
+        LatestHandshake: null,
+        RxBytes: 0,
+        TxBytes: 0,
+        Endpoint: null,
+        InterfacePresent: false,
+        ObservedAt: null,
+        RepairCount: 0,
+        CurrentRepair: null,
+        LastRepair: null,
+        BackoffUntil: null);
 
     public IReadOnlyList<string> WarningsOrEmpty => Warnings ?? [];
 

@@ -1,0 +1,49 @@
+using WgSupervisor.Domain.Observation;
+using WgSupervisor.Domain.Ports;
+using WgSupervisor.Domain.Probing;
+
+namespace WgSupervisor.Actors.Tunnels;
+
+/// <summary>What happened, told to a tunnel (by the poller, the fleet, its own tasks and timers) or by it.</summary>
+public static partial class TunnelProtocol
+{
+    public sealed record Observed(TunnelObservation Observation);
+
+    /// <param name="RequestId">The number of the request this grant answers.</param>
+    public sealed record PermitGranted(long PermitId, long RequestId = 0);
+
+    /// <summary>
+    /// Published on the actor system's event stream for every event a tunnel records (metrics and webhooks
+    /// listen); <paramref name="PhaseBefore"/> tells a recovery from a first judgement.
+    /// </summary>
+    public sealed record EventRecorded(string Tunnel, string Node, string Interface, string PeerPublicKey, string? Site,
+        Domain.Tunnels.ITunnelEvent Event, Domain.Tunnels.TunnelPhase PhaseBefore);
+
+    // To itself: the results of its tasks, and its timers.
+
+    internal sealed record RepairActionCompleted(long RepairToken, RepairActionResult Result);
+
+    internal sealed record ProbeCompleted(ProbeResult Result);
+
+    internal sealed record VerifyTimedOut(long RepairToken);
+
+    internal sealed record ProbeDue
+    {
+        public static readonly ProbeDue Instance = new();
+    }
+
+    internal sealed record BackoffElapsed
+    {
+        public static readonly BackoffElapsed Instance = new();
+    }
+
+    internal sealed record QuarantineWindowPassed
+    {
+        public static readonly QuarantineWindowPassed Instance = new();
+    }
+
+    internal sealed record RetireTimedOut
+    {
+        public static readonly RetireTimedOut Instance = new();
+    }
+}

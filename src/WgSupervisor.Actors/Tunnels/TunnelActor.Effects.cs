@@ -1,0 +1,126 @@
+using Akka.Actor;
+using Akka.Event;
+using WgSupervisor.Actors.Fleet;
+using WgSupervisor.Domain.Fleet;
+using WgSupervisor.Domain.Observation;
+using WgSupervisor.Domain.Ports;
+using WgSupervisor.Domain.Probing;
+using WgSupervisor.Domain.Repair;
+using WgSupervisor.Domain.Tunnels;
+using static WgSupervisor.Actors.Tunnels.TunnelProtocol;
+
+namespace WgSupervisor.Actors.Tunnels;
+
+// How the tunnel actor carries out what its phases call for: judging, answering commands, repairs and their
+// verification, permits, probes, publishing its summary. The phases and the transitions between them are in
+// TunnelActor.cs.
+public sealed partial class TunnelActor
+{
+    // ---- Judgements and commands --------------------------------------------------------------------
+
+    /// <summary>An observation's verdict as events, with the flapping quarantine applied.</summary>
+    private IReadOnlyList<ITunnelEvent> Judged(TunnelObservation observation) =>
+        TunnelRules.WithQuarantine(_state, _settings, TunnelRules.OnVerdict(_state, _watch.Judge(observation, _state.Phase, Now), Now), Now);
+
+    /// <summary>Judges the last observation again in the light of a new probe result.</summary>
+    private void Rejudge()
+    {
+        if (_watch.LastObservation is { } last) Transition(Judged(last));
+        else Publish();
+    }
+
+    private void AcceptOperatorRestart(RestartRequested request) => Command(TunnelRules.OnOperatorRestart(_state, Now, request.RequestedBy),
+        "queued for a repair permit", $"cannot restart in phase {_state.Phase}");
+
+    /// <summary>Records the events of an operator's command, and answers it: accepted when there were any.</summary>
+    private void Command(IReadOnlyList<ITunnelEvent> events, string accepted, string? rejected = null)
+    {
+        Transition(events);
+        Sender.Tell(events.Count > 0
+            ? new CommandAccepted(_settings.Name, accepted)
+            : new CommandRejected(_settings.Name, rejected ?? $"nothing to do in phase {_state.Phase}"));
+    }
+
+    // ---- Repairs and permits ------------------------------------------------------------------------
+
+    private void StartRepair(RepairInFlight repair)
+    {
+        var token = ++_repairToken;
+        _watch.RepairStarting();
+        Timers.StartSingleTimer(RepairDeadlineTimer, new VerifyTimedOut(token), ActionDeadline);
+        _wireGuard.RepairAsync(repair.Rung, _settings, _stopping.Token).PipeTo(Self,
+            success: result => new RepairActionCompleted(token, result),
+            failure: error => new RepairActionCompleted(token, RepairActionResult.Failed(error.GetBaseException().Message)));
+    }
+
+    private TimeSpan VerifyTimeout => _settings.VerifyTimeoutFor(_state.CurrentRepair!.Rung);
+
+    private void StartVerifying(RepairActionResult done)
+    {
+        _log.Info("Tunnel {Tunnel}: {Rung} done ({Detail}); verifying within {Timeout}", _settings.Name,
+            _state.CurrentRepair!.Rung.ToWireName(), done.Detail, VerifyTimeout);
+        Become(Verifying);
+        Timers.StartSingleTimer(RepairDeadlineTimer, new VerifyTimedOut(_repairToken), VerifyTimeout);
+        // Look again at once rather than at the next interval: the repair may already have worked.
+        _fleet.Tell(Observation.PollerActor.PollNow.Instance);
+        if (_settings.Probe is not null) Self.Tell(ProbeDue.Instance);
+        if (_watch.LastObservation is { } last) CheckVerification(last);
+    }
+
+    private void CheckVerification(TunnelObservation observation)
+    {
+        // Verified means the sign the repair was for arrived, and the tunnel is judged sound by the usual rules too:
+        // a "success" that the next judgement calls stale would loop.
+        if (!_watch.IsRepairVerified(observation, _state.CurrentRepair!.StartedAt) ||
+            _watch.Judge(observation, _state.Phase, Now) is HealthVerdict.Stale)
+        {
+            Publish();
+            return;
+        }
+        Transition(TunnelRules.OnRepairVerified(_state, Now, _watch.VerifiedBy(observation)));
+    }
+
+    private PermitRequest BuildPermitRequest() => new(_settings.Name, _settings.Key.InterfaceKey, _settings.Site,
+        InterfaceWide: TunnelRules.NextRung(_state, _settings).IsInterfaceWide(), StaleSince: _state.EpisodeStartedAt ?? Now, RequestedAt: Now,
+        RequestId: ++_requestId);
+
+    private void ReleasePermit()
+    {
+        if (_permitId is { } id) _fleet.Tell(new FleetProtocol.ReleasePermit(_settings.Name, id));
+        _permitId = null;
+    }
+
+    // ---- Probes -------------------------------------------------------------------------------------
+
+    private void StartProbe()
+    {
+        if (_prober is null || _settings.Probe is not { } probe || !_watch.TryStartProbe()) return;
+        _prober.ProbeAsync(_settings.Namespace, probe, _stopping.Token).PipeTo(Self,
+            success: result => new ProbeCompleted(result),
+            failure: error => new ProbeCompleted(ProbeResult.Failed(error.GetBaseException().Message)));
+    }
+
+    private void RecordProbe(ProbeCompleted completed)
+    {
+        if (_watch.RecordProbe(completed.Result, Now)) _log.Info("Tunnel {Tunnel}: probe {Probe} answers", _settings.Name, _settings.Probe);
+    }
+
+    // ---- Publishing and stopping --------------------------------------------------------------------
+
+    private void Publish()
+    {
+        var summary = _watch.Summary(_state);
+        if (summary == _lastPublished) return;
+        _lastPublished = summary;
+        _fleet.Tell(new FleetProtocol.TunnelChanged(summary));
+    }
+
+    private void ReportBacklog(TunnelHistory.HistoryBacklog backlog) =>
+        _fleet.Tell(new FleetProtocol.HistoryStatus(_settings.Name, backlog.PendingEvents, backlog.Problem));
+
+    private void StopWithHistory()
+    {
+        if (_externalHistory is not null) _externalHistory.Tell(PoisonPill.Instance);
+        Context.Stop(Self);
+    }
+}
