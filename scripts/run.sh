@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs WgSupervisor.
-#   sudo scripts/run.sh                    the demo: a real WireGuard lab in network namespaces, supervised on the
+#   bash scripts/run.sh                    the demo: a real WireGuard lab in network namespaces, supervised on the
 #                                          embedded defaults (single node, SQLite in data/demo.db); Ctrl-C removes it
-#   sudo scripts/run.sh --config PATH      the supervisor on your own configuration
+#   bash scripts/run.sh --config PATH      the supervisor on your own configuration
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
