@@ -521,8 +521,8 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         var call = Grant(tunnel, 7);
         Assert.Equal(RepairRung.RestartInterface, call.Rung);
-        Assert.Equal("operator:alice", ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.RequestedBy);
-        AwaitJournaled(s => s.CurrentRepair?.RequestedBy == "operator:alice");
+        Assert.Equal("operator:alice", ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.By);
+        AwaitJournaled(s => s.CurrentRepair?.By == "operator:alice");
 
         // The operator asked for one repair: the next attempt of the episode is the supervisor's again.
         call.Fail();
@@ -530,7 +530,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Clock.AdvanceTo(backoff.BackoffUntil!.Value);
         ExpectPermitRequest();
         Grant(tunnel, 8);
-        Assert.Equal(TunnelRules.Supervisor, ExpectSummary(s => s.RepairCount == 2 && s.Phase == TunnelPhase.Restarting, "second repair").CurrentRepair!.RequestedBy);
+        Assert.Equal(TunnelRules.Supervisor, ExpectSummary(s => s.RepairCount == 2 && s.Phase == TunnelPhase.Restarting, "second repair").CurrentRepair!.By);
     }
 
     [Fact]
@@ -556,7 +556,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         ExpectMsg<CommandAccepted>(a => a.Detail == "a repair is already queued", Wait);
         AssertNoPermitTraffic(SettleStale(tunnel));
         Grant(tunnel, 7);
-        Assert.Equal(TunnelRules.Supervisor, ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.RequestedBy);
+        Assert.Equal(TunnelRules.Supervisor, ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.By);
     }
 
     [Fact]

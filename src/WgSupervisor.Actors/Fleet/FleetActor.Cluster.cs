@@ -1,11 +1,11 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
-using WgSupervisor.Actors.Cluster;
+using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Tunnels;
-using static WgSupervisor.Actors.Cluster.ClusterProtocol;
+using static WgSupervisor.Actors.Clustering.ClusterProtocol;
 
 namespace WgSupervisor.Actors.Fleet;
 

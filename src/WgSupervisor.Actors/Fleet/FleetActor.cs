@@ -91,7 +91,7 @@ public sealed partial class FleetActor : ReceiveActor, IWithTimers
 
         Receive<GetTunnels>(_ => Sender.Tell(new TunnelList(_summaries.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList())));
         Receive<GetTunnel>(g => Sender.Tell(_summaries.TryGetValue(g.Name, out var s) ? new TunnelFound(s) : new TunnelNotFound(g.Name)));
-        Receive<RestartTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.RestartRequested(r.RequestedBy)));
+        Receive<RestartTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.RestartRequested(r.By)));
         Receive<GetTunnelSamples>(g => ForwardToTunnel(g.Name, TunnelProtocol.GetSamples.Instance));
         Receive<MoveTunnel>(m => ForwardToTunnel(m.Name, m));
         Receive<TakeOverTunnel>(t => ForwardToTunnel(t.Name, t));

@@ -26,7 +26,7 @@ public static class FleetProtocol
     public sealed record GetTunnel(string Name);
     public sealed record TunnelFound(TunnelSummary Tunnel);
     public sealed record TunnelNotFound(string Name);
-    public sealed record RestartTunnel(string Name, string RequestedBy);
+    public sealed record RestartTunnel(string Name, string By);
     /// <summary>Answered by the tunnel with <see cref="Tunnels.TunnelProtocol.Samples"/>.</summary>
     public sealed record GetTunnelSamples(string Name);
     public sealed record PauseTunnel(string Name, string By, string? Reason);

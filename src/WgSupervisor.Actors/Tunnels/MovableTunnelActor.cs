@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
-using WgSupervisor.Actors.Cluster;
+using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
@@ -75,15 +75,15 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
 
     protected override void PreStart()
     {
-        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Cluster.ClusterProtocol.TunnelsTopic, Self));
-        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(ClusterProtocol.TunnelsTopic, Self));
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent));
         // A primary carries the tunnel unless its partner does; a standby waits for its primary to be downed.
         if (IsPrimary) Timers.StartSingleTimer(Decide.Instance, Decide.Instance, DecisionDelay);
         PublishStandby();
     }
 
-    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
 
     // ---- Phases -------------------------------------------------------------------------------------
 
@@ -156,7 +156,7 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
             HandOver(m.To, $"moved by {m.By}");
         });
         Receive<FleetProtocol.TakeOverTunnel>(_ => { });
-        Receive<Cluster.ClusterProtocol.NodeTunnels>(published =>
+        Receive<ClusterProtocol.NodeTunnels>(published =>
         {
             Learn(published.Node, published.Address, published.Tunnels.FirstOrDefault(t => t.Name == _settings.Name));
             // Both carry it (a race or a healed partition): the standby yields to the primary.
@@ -189,8 +189,8 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
     /// <summary>What the partner publishes about this tunnel.</summary>
     private void Learning()
     {
-        Receive<Cluster.ClusterProtocol.NodeTunnels>(p => Learn(p.Node, p.Address, p.Tunnels.FirstOrDefault(t => t.Name == _settings.Name)));
-        Receive<Cluster.ClusterProtocol.TunnelDelta>(d =>
+        Receive<ClusterProtocol.NodeTunnels>(p => Learn(p.Node, p.Address, p.Tunnels.FirstOrDefault(t => t.Name == _settings.Name)));
+        Receive<ClusterProtocol.TunnelDelta>(d =>
         {
             if (d.Tunnel.Name == _settings.Name) Learn(d.Node, d.Address, d.Tunnel);
         });

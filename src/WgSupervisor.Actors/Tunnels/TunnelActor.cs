@@ -418,7 +418,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     private void AcceptOperatorRestart(RestartRequested request)
     {
-        var events = TunnelRules.OnOperatorRestart(_state, Now, request.RequestedBy);
+        var events = TunnelRules.OnOperatorRestart(_state, Now, request.By);
         Transition(events);
         Sender.Tell(events.Count > 0
             ? new CommandAccepted(_settings.Name, "queued for a repair permit")
@@ -517,7 +517,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
                 break;
             case RepairStarted r:
                 _log.Info("Tunnel {Tunnel}: repair {Rung} attempt {Attempt} started (by {RequestedBy})", _settings.Name,
-                    r.Rung.ToWireName(), r.Attempt, r.RequestedBy);
+                    r.Rung.ToWireName(), r.Attempt, r.By);
                 break;
             case RepairFinished f:
                 _log.Info("Tunnel {Tunnel}: repair {Rung} finished {Outcome} after {Duration}: {Detail}", _settings.Name,

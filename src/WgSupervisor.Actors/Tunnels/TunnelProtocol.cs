@@ -10,7 +10,7 @@ public static class TunnelProtocol
     public sealed record Observed(TunnelObservation Observation);
     /// <param name="RequestId">The number of the request this grant answers.</param>
     public sealed record PermitGranted(long PermitId, long RequestId = 0);
-    public sealed record RestartRequested(string RequestedBy);
+    public sealed record RestartRequested(string By);
     /// <summary>Maintenance: observe, show, never repair, until resumed.</summary>
     public sealed record PauseRequested(string By, string? Reason);
     public sealed record ResumeRequested(string By);

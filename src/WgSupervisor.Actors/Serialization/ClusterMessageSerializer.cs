@@ -3,11 +3,12 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Tunnels;
-using static WgSupervisor.Actors.Cluster.ClusterProtocol;
+using static WgSupervisor.Actors.Clustering.ClusterProtocol;
 
-namespace WgSupervisor.Actors.Cluster;
+namespace WgSupervisor.Actors.Serialization;
 
 /// <summary>
 /// Serializes what crosses between nodes — tunnel publications, budget leases, operator commands and their

@@ -3,9 +3,9 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using WgSupervisor.Domain.Tunnels;
-using static WgSupervisor.Actors.Cluster.ClusterProtocol;
+using static WgSupervisor.Actors.Clustering.ClusterProtocol;
 
-namespace WgSupervisor.Actors.Cluster;
+namespace WgSupervisor.Actors.Clustering;
 
 /// <summary>How a node stands in the cluster, as this node sees it.</summary>
 public enum NodeStatus
@@ -118,11 +118,11 @@ public sealed class ClusterViewActor : ReceiveActor
     protected override void PreStart()
     {
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(TunnelsTopic, Self));
-        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
     }
 
-    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
 
     private void OnNodeTunnels(NodeTunnels published)
     {

@@ -1,10 +1,10 @@
 using WgSupervisor.Domain.Tunnels;
 
-namespace WgSupervisor.Actors.Cluster;
+namespace WgSupervisor.Actors.Clustering;
 
 /// <summary>
 /// What the nodes of a cluster tell each other. Carried by the cluster's pub-sub and serialized by
-/// <see cref="ClusterMessageSerializer"/> under short manifests.
+/// <see cref="Serialization.ClusterMessageSerializer"/> under short manifests.
 /// </summary>
 public static class ClusterProtocol
 {
