@@ -12,6 +12,7 @@ using WgSupervisor.Domain.Tunnels;
 using Xunit;
 using Xunit.Abstractions;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
+using static WgSupervisor.Actors.Observation.PollerActor;
 using RepairCall = WgSupervisor.Actors.Specs.Support.FakeWireGuard.RepairCall;
 
 namespace WgSupervisor.Actors.Specs;

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
@@ -94,7 +93,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     protected override void PreStart()
     {
-        _fleet.Tell(new FleetProtocol.TunnelIncarnated(_settings.Name));
+        _fleet.Tell(new TunnelToFleet.TunnelIncarnated(_settings.Name));
         _history = _externalHistory ?? Context.ActorOf(TunnelHistory.Props(PersistenceIdFor(_node, _settings.Name), _historySettings), "history");
         _history.Tell(TunnelHistory.Attach.Instance);
         if (_settings.Probe is { } probe && _prober is not null) Timers.StartPeriodicTimer(ProbeTimer, ProbeDue.Instance, probe.Interval);
@@ -246,7 +245,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         Receive<ProbeDue>(_ => StartProbe());
         Receive<ProbeCompleted>(p => { RecordProbe(p); Publish(); });
         // A permit that arrives when none is wanted (withdrawal crossed the grant) goes straight back.
-        Receive<PermitGranted>(p => _fleet.Tell(new FleetProtocol.ReleasePermit(_settings.Name, p.PermitId)));
+        Receive<PermitGranted>(p => _fleet.Tell(new TunnelToFleet.ReleasePermit(_settings.Name, p.PermitId)));
         Receive<TunnelHistory.HistoryBacklog>(ReportBacklog);
         Receive<RepairActionCompleted>(_ => { });
         Receive<VerifyTimedOut>(_ => { });
@@ -314,7 +313,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     {
         if (previous == TunnelPhase.Restarting) ReleasePermit();
         if (previous == TunnelPhase.Stale && _state.Phase is not (TunnelPhase.Stale or TunnelPhase.Restarting))
-            _fleet.Tell(new FleetProtocol.WithdrawPermitRequest(_settings.Name));
+            _fleet.Tell(new TunnelToFleet.WithdrawPermitRequest(_settings.Name));
         Timers.Cancel(RepairDeadlineTimer);
         Timers.Cancel(BackoffTimer);
         Timers.Cancel(QuarantineTimer);
@@ -333,7 +332,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
                 Become(Quarantined);
                 break;
             case TunnelPhase.Stale:
-                _fleet.Tell(new FleetProtocol.RequestPermit(BuildPermitRequest()));
+                _fleet.Tell(new TunnelToFleet.RequestPermit(BuildPermitRequest()));
                 Become(Stale);
                 break;
             case TunnelPhase.Restarting:
@@ -427,7 +426,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 
     private void ReleasePermit()
     {
-        if (_permitId is { } id) _fleet.Tell(new FleetProtocol.ReleasePermit(_settings.Name, id));
+        if (_permitId is { } id) _fleet.Tell(new TunnelToFleet.ReleasePermit(_settings.Name, id));
         _permitId = null;
     }
 
@@ -477,7 +476,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
             _state.LastRepair, _state.BackoffUntil, _verdict, ProbeSummaryNow(), CurrentWarnings(), _state.QuarantinedUntil);
         if (summary == _lastPublished) return;
         _lastPublished = summary;
-        _fleet.Tell(new FleetProtocol.TunnelChanged(summary));
+        _fleet.Tell(new TunnelToFleet.TunnelChanged(summary));
     }
 
     private ProbeSummary? ProbeSummaryNow() => _settings.Probe is not { } probe
@@ -503,7 +502,7 @@ public sealed class TunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private readonly List<string> _notes = [];
 
     private void ReportBacklog(TunnelHistory.HistoryBacklog backlog) =>
-        _fleet.Tell(new FleetProtocol.HistoryStatus(_settings.Name, backlog.PendingEvents, backlog.Problem));
+        _fleet.Tell(new TunnelToFleet.HistoryStatus(_settings.Name, backlog.PendingEvents, backlog.Problem));
 
     private void LogEvent(ITunnelEvent e)
     {

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Tunnels;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
+using static WgSupervisor.Actors.Tunnels.MovableTunnelProtocol;
 
 namespace WgSupervisor.Host.Admin;
 

@@ -1,3 +1,4 @@
+using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Tunnels;
 
 namespace WgSupervisor.Actors.Clustering;
@@ -6,7 +7,7 @@ namespace WgSupervisor.Actors.Clustering;
 /// What the nodes of a cluster tell each other. Carried by the cluster's pub-sub and serialized by
 /// <see cref="Serialization.ClusterMessageSerializer"/> under short manifests.
 /// </summary>
-public static class ClusterProtocol
+public static partial class ClusterProtocol
 {
     /// <summary>Pub-sub topic of tunnel summaries (full state every few seconds, deltas at once).</summary>
     public const string TunnelsTopic = "wgsup-tunnels";
@@ -22,21 +23,34 @@ public static class ClusterProtocol
     /// <summary>One tunnel of a node changed.</summary>
     public sealed record TunnelDelta(string Node, string Address, TunnelSummary Tunnel) : IClusterMessage;
 
-    // ---- The cluster-wide restart budget --------------------------------------------------------------
-
-    /// <summary>A node asks for a lease to repair one tunnel (of a site, if labelled).</summary>
-    public sealed record AcquireLease(string LeaseId, string Node, string Tunnel, string? Site, TimeSpan Duration) : IClusterMessage;
-
     public sealed record LeaseGranted(string LeaseId, DateTimeOffset Until) : IClusterMessage;
 
     public sealed record LeaseDenied(string LeaseId, string Reason) : IClusterMessage;
 
-    public sealed record ReleaseLease(string LeaseId) : IClusterMessage;
-
-    /// <summary>From a new singleton: which leases do you hold? (It grants nothing until the nodes have answered.)</summary>
-    public sealed record ReportLeases(string Requester) : IClusterMessage;
-
     public sealed record HeldLease(string LeaseId, string Tunnel, string? Site, DateTimeOffset Until);
 
     public sealed record LeasesHeld(string Node, IReadOnlyList<HeldLease> Leases) : IClusterMessage;
+}
+
+/// <summary>What a <see cref="BudgetClientActor"/> tells the fleet, its parent, about the permits it asked leases for.</summary>
+public static partial class BudgetClientProtocol
+{
+    /// <summary>The cluster budget granted the lease: the permit may reach its tunnel.</summary>
+    public sealed record LeaseSecured(Permit Permit);
+
+    /// <summary>The cluster budget is in use: give the local permit back; the request comes back with <see cref="RetryPermitRequests"/>.</summary>
+    public sealed record LeaseRefused(Permit Permit, string Reason);
+
+    /// <summary>The budget did not answer in time: the permit goes ahead under the node's own limit, and the tunnel records why.</summary>
+    public sealed record RepairUnderLocalLimit(Permit Permit, BudgetUnavailable Event, string Warning);
+
+    /// <summary>Requests put back after a refusal, due to be asked for again (they keep their place: longest stale first).</summary>
+    public sealed record RetryPermitRequests(IReadOnlyList<PermitRequest> Requests);
+}
+
+/// <summary>What the cluster view tells the local fleet.</summary>
+public static partial class ClusterViewProtocol
+{
+    /// <summary>Another node supervises a tunnel of the same name.</summary>
+    public sealed record NameClaimedElsewhere(string Tunnel, string OtherNode);
 }
