@@ -82,8 +82,8 @@ public sealed class BudgetClientActor : ReceiveActor, IWithTimers
     {
         var leaseId = LeaseIdOf(_settings.Node, permit);
         _awaitingLease[leaseId] = permit;
-        _budget.Tell(new AcquireLease(leaseId, _settings.Node, permit.Request.Tunnel, permit.Request.Site, _settings.LeaseDuration));
         Timers.StartSingleTimer(SilenceTimer(leaseId), new BudgetSilent(leaseId), _settings.AnswerTimeout);
+        _budget.Tell(new AcquireLease(leaseId, _settings.Node, permit.Request.Tunnel, permit.Request.Site, _settings.LeaseDuration));
     }
 
     private void OnLeaseGranted(LeaseGranted granted)
@@ -108,8 +108,8 @@ public sealed class BudgetClientActor : ReceiveActor, IWithTimers
         _budgetUnreachable = false;
         // The fleet gives the local permit back; the request is asked for again in a moment and keeps its place.
         _deferred[permit.Request.Tunnel] = permit.Request;
-        Context.Parent.Tell(new LeaseRefused(permit, denied.Reason));
         Timers.StartSingleTimer(RetryTimer, RetryDeferred.Instance, DeferFor);
+        Context.Parent.Tell(new LeaseRefused(permit, denied.Reason));
     }
 
     /// <summary>No answer from the budget: the repair goes ahead under the node's own limit, and the tunnel says so.</summary>

@@ -5,7 +5,7 @@ namespace WgSupervisor.Actors.Clustering;
 
 /// <summary>
 /// What the nodes of a cluster tell each other. Carried by the cluster's pub-sub and serialized by
-/// <see cref="Serialization.ClusterMessageSerializer"/> under short manifests.
+/// the cluster message serializer (in Serialization, which depends on this family, not the reverse) under short manifests.
 /// </summary>
 public static partial class ClusterProtocol
 {
