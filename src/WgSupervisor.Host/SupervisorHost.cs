@@ -33,7 +33,7 @@ public static class SupervisorHost
         builder.Services.AddSingleton<HistoryReader>();
         if (config.Cluster.Enabled)
             builder.Services.AddSingleton<ITunnelDirectory>(services => new ClusterTunnelDirectory(
-                services.GetRequiredService<Akka.Hosting.IRequiredActor<WgSupervisor.Actors.Cluster.ClusterViewActor>>(),
+                services.GetRequiredService<Akka.Hosting.IRequiredActor<WgSupervisor.Actors.Clustering.ClusterViewActor>>(),
                 services.GetRequiredService<Akka.Hosting.IRequiredActor<WgSupervisor.Actors.Fleet.FleetActor>>(),
                 services.GetRequiredService<Akka.Actor.ActorSystem>(), config.NodeName));
         else

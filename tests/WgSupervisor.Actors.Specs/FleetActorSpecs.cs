@@ -12,6 +12,7 @@ using WgSupervisor.Domain.Tunnels;
 using Xunit;
 using Xunit.Abstractions;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
+using static WgSupervisor.Actors.Observation.PollerActor;
 using RepairCall = WgSupervisor.Actors.Specs.Support.FakeWireGuard.RepairCall;
 
 namespace WgSupervisor.Actors.Specs;
@@ -136,7 +137,7 @@ public sealed class FleetActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("t1", accepted.Tunnel);
         var call = _calls.ExpectMsg<RepairCall>(Wait);
         Assert.Equal("t1", call.Tunnel);
-        AwaitAssert(() => Assert.Equal("operator:alice", Tunnel(fleet, "t1").CurrentRepair?.RequestedBy), Wait);
+        AwaitAssert(() => Assert.Equal("operator:alice", Tunnel(fleet, "t1").CurrentRepair?.By), Wait);
 
         var rejected = Ask<TunnelProtocol.CommandRejected>(fleet, new RestartTunnel("t1", "operator:bob"));
         Assert.Equal("a repair is in flight", rejected.Reason);

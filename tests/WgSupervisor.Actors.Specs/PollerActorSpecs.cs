@@ -6,7 +6,7 @@ using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
 using Xunit;
 using Xunit.Abstractions;
-using static WgSupervisor.Actors.Fleet.FleetProtocol;
+using static WgSupervisor.Actors.Observation.PollerActor;
 using ReadCall = WgSupervisor.Actors.Specs.Support.FakeWireGuard.ReadCall;
 
 namespace WgSupervisor.Actors.Specs;

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.TestKit;
-using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Specs.Support;
 using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Fleet;
@@ -182,7 +181,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         Observe(tunnel, HandshakeAged(TimeSpan.FromSeconds(2)));
 
-        _fleet.Expect<FleetProtocol.WithdrawPermitRequest>(w => w.Tunnel == Name);
+        _fleet.Expect<TunnelToFleet.WithdrawPermitRequest>(w => w.Tunnel == Name);
         var healthy = ExpectPhase(TunnelPhase.Healthy);
         Assert.Equal("recovered before a repair: handshake 2 s old", healthy.Reason);
         Assert.Equal(0, healthy.RepairCount);
@@ -335,7 +334,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Observe(tunnel, HandshakeAt(startedAt - TimeSpan.FromSeconds(5)));
         meanwhile.AddRange(SettleUnlessStale(tunnel));
         AssertNoPermitTraffic(meanwhile);
-        Assert.All(meanwhile.OfType<FleetProtocol.TunnelChanged>(), c => Assert.Equal(TunnelPhase.Restarting, c.Summary.Phase));
+        Assert.All(meanwhile.OfType<TunnelToFleet.TunnelChanged>(), c => Assert.Equal(TunnelPhase.Restarting, c.Summary.Phase));
 
         Clock.Advance(TimeSpan.FromSeconds(1));
 
@@ -375,7 +374,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         tunnel.Tell(new PermitGranted(8));
         ExpectRelease(8);
-        Assert.DoesNotContain(SettleUnlessStale(tunnel), m => m is FleetProtocol.ReleasePermit { PermitId: 7 });
+        Assert.DoesNotContain(SettleUnlessStale(tunnel), m => m is TunnelToFleet.ReleasePermit { PermitId: 7 });
 
         call.Fail();
         ExpectRelease(7);
@@ -521,8 +520,8 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         var call = Grant(tunnel, 7);
         Assert.Equal(RepairRung.RestartInterface, call.Rung);
-        Assert.Equal("operator:alice", ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.RequestedBy);
-        AwaitJournaled(s => s.CurrentRepair?.RequestedBy == "operator:alice");
+        Assert.Equal("operator:alice", ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.By);
+        AwaitJournaled(s => s.CurrentRepair?.By == "operator:alice");
 
         // The operator asked for one repair: the next attempt of the episode is the supervisor's again.
         call.Fail();
@@ -530,7 +529,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Clock.AdvanceTo(backoff.BackoffUntil!.Value);
         ExpectPermitRequest();
         Grant(tunnel, 8);
-        Assert.Equal(TunnelRules.Supervisor, ExpectSummary(s => s.RepairCount == 2 && s.Phase == TunnelPhase.Restarting, "second repair").CurrentRepair!.RequestedBy);
+        Assert.Equal(TunnelRules.Supervisor, ExpectSummary(s => s.RepairCount == 2 && s.Phase == TunnelPhase.Restarting, "second repair").CurrentRepair!.By);
     }
 
     [Fact]
@@ -556,7 +555,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         ExpectMsg<CommandAccepted>(a => a.Detail == "a repair is already queued", Wait);
         AssertNoPermitTraffic(SettleStale(tunnel));
         Grant(tunnel, 7);
-        Assert.Equal(TunnelRules.Supervisor, ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.RequestedBy);
+        Assert.Equal(TunnelRules.Supervisor, ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.By);
     }
 
     [Fact]
@@ -593,7 +592,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new RepairInFlight(RepairRung.RestartInterface, 2, VirtualNow, "operator:bob"), restarting.CurrentRepair);
         // The backoff timer is gone: it does not fire into the repair.
         Clock.Advance(BackoffBase);
-        Assert.DoesNotContain(SettleUnlessStale(tunnel), m => m is FleetProtocol.RequestPermit or FleetProtocol.ReleasePermit { PermitId: 8 });
+        Assert.DoesNotContain(SettleUnlessStale(tunnel), m => m is TunnelToFleet.RequestPermit or TunnelToFleet.ReleasePermit { PermitId: 8 });
     }
 
     [Fact]
@@ -628,7 +627,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         ExpectRelease(2);
         ExpectPhase(TunnelPhase.Healthy);
 
-        var summaries = _fleet.All.OfType<FleetProtocol.TunnelChanged>().Select(c => c.Summary).ToList();
+        var summaries = _fleet.All.OfType<TunnelToFleet.TunnelChanged>().Select(c => c.Summary).ToList();
         var phases = summaries.Select(s => s.Phase).Where((phase, i) => i == 0 || phase != summaries[i - 1].Phase).ToList();
         Assert.Equal(
             [
@@ -731,7 +730,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         var (_, recovered) = Start(out var toldOnRecovery, actorName: "alpha-second");
 
         Assert.Equal(TunnelPhase.Stale, recovered.Phase);
-        var again = Assert.Single(toldOnRecovery.OfType<FleetProtocol.RequestPermit>()).Request;
+        var again = Assert.Single(toldOnRecovery.OfType<TunnelToFleet.RequestPermit>()).Request;
         Assert.Equal(before.StaleSince, again.StaleSince);
         Assert.Equal(VirtualNow, again.RequestedAt);
     }
@@ -772,7 +771,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Observe(tunnel, InterfaceMissing());
         var first = ExpectPermitRequest();
         Observe(tunnel, HandshakeAt(VirtualNow));
-        _fleet.Expect<FleetProtocol.WithdrawPermitRequest>();
+        _fleet.Expect<TunnelToFleet.WithdrawPermitRequest>();
         Observe(tunnel, InterfaceMissing());
         var second = ExpectPermitRequest();
         Assert.NotEqual(first.RequestId, second.RequestId);
@@ -782,7 +781,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         var call = _calls.ExpectMsg<RepairCall>(Wait);
         var duringRepair = SettleUnlessStale(tunnel);
 
-        Assert.False(duringRepair.Any(m => m is FleetProtocol.ReleasePermit { PermitId: 2 }),
+        Assert.False(duringRepair.Any(m => m is TunnelToFleet.ReleasePermit { PermitId: 2 }),
             "the tunnel handed back permit 2, the one the fleet counts for its running repair, and repairs under permit 1, which the fleet has freed");
         call.Fail();
         ExpectRelease(2);
@@ -815,8 +814,8 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         var tunnel = Sys.ActorOf(TunnelActor.Props(settings ?? Settings(), Node, _fleet.Ref, _wireGuard, unitRandom ?? (() => 1.0), history),
             actorName);
         // Whatever an earlier incarnation told the fleet is history: read on from this one's first word.
-        _fleet.Settle<FleetProtocol.TunnelIncarnated>(i => i.Tunnel == Name);
-        var (first, passedOver) = _fleet.ExpectWithPassedOver<FleetProtocol.TunnelChanged>(hint: "first summary after recovery");
+        _fleet.Settle<TunnelToFleet.TunnelIncarnated>(i => i.Tunnel == Name);
+        var (first, passedOver) = _fleet.ExpectWithPassedOver<TunnelToFleet.TunnelChanged>(hint: "first summary after recovery");
         toldBeforeFirstSummary = passedOver;
         return (tunnel, first.Summary);
     }
@@ -841,7 +840,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         new(PeerKey, "203.0.113.7:51820", ["10.20.0.0/24"], handshake, 4_096, 8_192, 25);
 
     private TunnelSummary ExpectSummary(Func<TunnelSummary, bool> match, string hint) =>
-        _fleet.Expect<FleetProtocol.TunnelChanged>(c => match(c.Summary), hint: hint).Summary;
+        _fleet.Expect<TunnelToFleet.TunnelChanged>(c => match(c.Summary), hint: hint).Summary;
 
     private TunnelSummary ExpectPhase(TunnelPhase phase) => ExpectSummary(s => s.Phase == phase, $"phase {phase}");
 
@@ -850,13 +849,13 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
     /// <summary>Reads the next permit request and remembers its number, which a grant must echo.</summary>
     private PermitRequest ExpectPermitRequest()
     {
-        var request = _fleet.Expect<FleetProtocol.RequestPermit>(hint: "permit request").Request;
+        var request = _fleet.Expect<TunnelToFleet.RequestPermit>(hint: "permit request").Request;
         _lastRequestId = request.RequestId;
         return request;
     }
 
     private void ExpectRelease(long permitId) =>
-        _fleet.Expect<FleetProtocol.ReleasePermit>(r => r.Tunnel == Name && r.PermitId == permitId, hint: $"release of permit {permitId}");
+        _fleet.Expect<TunnelToFleet.ReleasePermit>(r => r.Tunnel == Name && r.PermitId == permitId, hint: $"release of permit {permitId}");
 
     private RepairCall Grant(IActorRef tunnel, long permitId)
     {
@@ -873,7 +872,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
     {
         var permitId = _nextProbePermit--;
         tunnel.Tell(new PermitGranted(permitId));
-        return _fleet.Settle<FleetProtocol.ReleasePermit>(r => r.PermitId == permitId);
+        return _fleet.Settle<TunnelToFleet.ReleasePermit>(r => r.PermitId == permitId);
     }
 
     /// <summary>Like <see cref="SettleUnlessStale"/>, for Stale: an operator restart there is only answered, to the fleet probe.</summary>
@@ -884,7 +883,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     private static void AssertNoPermitTraffic(IReadOnlyList<object> told) =>
-        Assert.DoesNotContain(told, m => m is FleetProtocol.RequestPermit or FleetProtocol.WithdrawPermitRequest or FleetProtocol.ReleasePermit);
+        Assert.DoesNotContain(told, m => m is TunnelToFleet.RequestPermit or TunnelToFleet.WithdrawPermitRequest or TunnelToFleet.ReleasePermit);
 
     /// <summary>The tunnel's state as its journal holds it, read by a separate reader of the same persistence id.</summary>
     private TunnelState ReadJournal()

@@ -78,7 +78,7 @@ public sealed class TunnelEventSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         LastRepair = new RepairSummary(RepairRung.ResetPeer, RepairOutcome.ActionFailed, At, TimeSpan.FromMilliseconds(2_345), "wg set failed"),
         BackoffUntil = Later.AddSeconds(40),
         RepairCount = 7,
-        RequestedBy = "operator:alice",
+        By = "operator:alice",
         RecentRepairs = new ValueList<DateTimeOffset>([At, Later]),
         QuarantinedUntil = Later.AddMinutes(15),
     };

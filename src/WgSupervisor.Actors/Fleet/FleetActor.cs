@@ -1,97 +1,117 @@
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
+using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Actors.Observation;
 using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Tunnels;
+using static WgSupervisor.Actors.Clustering.BudgetClientProtocol;
+using static WgSupervisor.Actors.Clustering.ClusterProtocol;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
+using static WgSupervisor.Actors.Tunnels.MovableTunnelProtocol;
+using static WgSupervisor.Actors.Tunnels.TunnelToFleet;
 
 namespace WgSupervisor.Actors.Fleet;
 
-/// <summary>Settings of one node's fleet.</summary>
-/// <param name="PollInterval">Null: no poller (tests drive observations by hand).</param>
-/// <param name="DiscoveryTemplate">Settings for tunnels found on local interfaces; null: supervise only the configured tunnels.</param>
-/// <param name="WatchedNamespaces">Namespaces polled besides those of the configured tunnels (null: the host's own).</param>
-/// <param name="Cluster">How this fleet takes part in a cluster; null: a node on its own.</param>
-public sealed record FleetSettings(
-    string Node,
-    IReadOnlyList<TunnelSettings> Tunnels,
-    PermitLimits Limits,
-    TimeSpan? PollInterval,
-    HistorySettings History,
-    TunnelSettings? DiscoveryTemplate = null,
-    IReadOnlyList<string?>? WatchedNamespaces = null,
-    FleetClusterSettings? Cluster = null)
-{
-    public IReadOnlyList<string?> Namespaces =>
-        Tunnels.Select(t => t.Namespace).Concat(DiscoveryTemplate is null ? [] : WatchedNamespaces ?? []).Distinct().ToList();
-}
-
 /// <summary>
-/// Parent of every tunnel actor of this node. It fans the poller's snapshots out to the tunnels, grants
-/// repair permits through its <see cref="PermitBook"/> (a permit ends with its holder: release, withdrawal,
-/// a new incarnation, death, or lease expiry), keeps the latest summary of each tunnel for the admin
-/// endpoint, and restarts a failing tunnel actor without disturbing its siblings.
+/// Parent of every tunnel actor of this node: a <see cref="TunnelRoster"/> of the tunnels, a <see cref="PermitBook"/>
+/// of repair permits (a permit ends with its holder: release, withdrawal, a new incarnation, death, or lease
+/// expiry), and its children — the tunnels, the poller whose snapshots it fans out, and in a cluster the
+/// <see cref="BudgetClientActor"/> that must lease each permit from the cluster-wide budget before it reaches its
+/// tunnel. It answers the admin endpoint from the roster, publishes its tunnels to the cluster, and restarts a
+/// failing tunnel actor without disturbing its siblings.
 /// </summary>
-public sealed partial class FleetActor : ReceiveActor, IWithTimers
+public sealed class FleetActor : ReceiveActor, IWithTimers
 {
-    private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(5);
+    private sealed record ExpireLeases
+    {
+        public static readonly ExpireLeases Instance = new();
+    }
+
+    private sealed record PublishState
+    {
+        public static readonly PublishState Instance = new();
+    }
+
     private const string LeaseTimer = "leases";
+    private const string PublishTimer = "cluster-publish";
+    private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(5);
 
     private readonly FleetSettings _settings;
     private readonly IWireGuard _wireGuard;
     private readonly IProber? _prober;
     private readonly Func<double> _unitRandom;
+    private readonly IActorRef? _budget;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TunnelRoster _roster = new();
     private readonly PermitBook _permits;
-    private readonly Dictionary<string, IActorRef> _tunnels = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, TunnelSettings> _tunnelSettings = new(StringComparer.Ordinal);
-    private readonly Dictionary<TunnelKey, string> _namesByKey = new();
-    private readonly Dictionary<string, TunnelSummary> _summaries = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, HistoryStatus> _history = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, PollStatus> _polls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PollStatus> _pollsByNamespace = new(StringComparer.Ordinal);
     private IActorRef _poller = ActorRefs.Nobody;
+    private IActorRef? _budgetClient;
 
     public FleetActor(FleetSettings settings, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom, IActorRef? budget)
     {
         _settings = settings;
         _wireGuard = wireGuard;
         _prober = prober;
-        _budget = budget;
         _unitRandom = unitRandom;
+        _budget = budget;
         _permits = new PermitBook(settings.Limits);
 
-        Receive<NamespaceObserved>(FanOut);
-        Receive<NamespaceUnreadable>(u => RecordPoll(u.Namespace, success: null, failure: u.At, u.Error));
+        // From the poller.
+        Receive<PollerActor.NamespaceObserved>(FanOut);
+        Receive<PollerActor.NamespaceUnreadable>(u => RecordPoll(u.Namespace, success: null, failure: u.At, u.Error));
+        Receive<PollerActor.PollNow>(p => _poller.Forward(p));
 
+        // From the tunnels.
         Receive<RequestPermit>(r => { _permits.Request(r.Request); GrantWhatFits(); });
         Receive<WithdrawPermitRequest>(w => { ReleaseAll(w.Tunnel); GrantWhatFits(); });
         Receive<ReleasePermit>(r =>
         {
-            if (_permits.Release(r.Tunnel, r.PermitId)) ForgetClusterLease(r.Tunnel);
+            if (_permits.Release(r.Tunnel, r.PermitId)) ReturnLease(r.Tunnel);
             GrantWhatFits();
         });
         Receive<TunnelIncarnated>(i => { ReleaseAll(i.Tunnel); GrantWhatFits(); });
-        Receive<ExpireLeases>(_ => ExpireLeasesNow());
+        Receive<TunnelChanged>(OnTunnelChanged);
+        Receive<HistoryStatus>(h => _roster.RecordHistory(h.Tunnel, new HistoryBacklog(h.PendingEvents, h.Problem)));
         Receive<Terminated>(OnTunnelTerminated);
+        Receive<ExpireLeases>(_ => ExpireLeasesNow());
 
-        Receive<TunnelChanged>(c =>
+        // From the budget client (in a cluster).
+        Receive<LeaseSecured>(s =>
         {
-            // Retired tunnels may still report once; they are gone from the view.
-            if (!_tunnels.ContainsKey(c.Summary.Name)) return;
-            _summaries[c.Summary.Name] = c.Summary;
-            // Live views (the dashboard's stream, metrics, webhooks) listen on the event stream, the cluster on pub-sub.
-            Context.System.EventStream.Publish(c);
-            PublishToCluster(c.Summary);
+            if (HoldsPermit(s.Permit)) Deliver(s.Permit);
         });
-        Receive<HistoryStatus>(h => _history[h.Tunnel] = h);
-        Receive<PollerActor.PollNow>(p => _poller.Forward(p));
+        Receive<LeaseRefused>(r =>
+        {
+            _permits.Release(r.Permit.Request.Tunnel, r.Permit.Id);
+            GrantWhatFits();
+        });
+        Receive<RepairUnderLocalLimit>(f =>
+        {
+            if (!HoldsPermit(f.Permit)) return;
+            Note(f.Permit.Request.Tunnel, f.Event, f.Warning);
+            Deliver(f.Permit);
+        });
+        Receive<RetryPermitRequests>(r =>
+        {
+            foreach (var request in r.Requests) _permits.Request(request);
+            GrantWhatFits();
+        });
 
-        Receive<GetTunnels>(_ => Sender.Tell(new TunnelList(_summaries.Values.OrderBy(s => s.Name, StringComparer.Ordinal).ToList())));
-        Receive<GetTunnel>(g => Sender.Tell(_summaries.TryGetValue(g.Name, out var s) ? new TunnelFound(s) : new TunnelNotFound(g.Name)));
-        Receive<RestartTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.RestartRequested(r.RequestedBy)));
+        // From the cluster.
+        Receive<PublishState>(_ => PublishAll());
+        Receive<ClusterViewProtocol.NameClaimedElsewhere>(c => Note(c.Tunnel, new TunnelNameConflict(Now, c.OtherNode),
+            $"node {c.OtherNode} supervises a tunnel of the same name: names must be unique in a cluster"));
+
+        // From the admin endpoint (of this node or another).
+        Receive<GetTunnels>(_ => Sender.Tell(new TunnelList(_roster.Summaries)));
+        Receive<GetTunnel>(g => Sender.Tell(_roster.Find(g.Name) is { } entry ? new TunnelFound(entry.Summary) : new TunnelNotFound(g.Name)));
+        Receive<GetFleetStatus>(_ => Sender.Tell(BuildStatus()));
+        Receive<RestartTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.RestartRequested(r.By)));
         Receive<GetTunnelSamples>(g => ForwardToTunnel(g.Name, TunnelProtocol.GetSamples.Instance));
         Receive<MoveTunnel>(m => ForwardToTunnel(m.Name, m));
         Receive<TakeOverTunnel>(t => ForwardToTunnel(t.Name, t));
@@ -100,11 +120,9 @@ public sealed partial class FleetActor : ReceiveActor, IWithTimers
         Receive<ReleaseTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.ReleaseRequested(r.By)));
         Receive<PauseSite>(p => TellSite(p.Site, new TunnelProtocol.PauseRequested(p.By, p.Reason)));
         Receive<ResumeSite>(r => TellSite(r.Site, new TunnelProtocol.ResumeRequested(r.By)));
-        Receive<GetFleetStatus>(_ => Sender.Tell(BuildStatus()));
         // Answers of tunnels to site-wide commands: the asker was already told which tunnels got them.
         Receive<TunnelProtocol.CommandAccepted>(_ => { });
         Receive<TunnelProtocol.CommandRejected>(r => _log.Info("Tunnel {Tunnel} did not take a site command: {Reason}", r.Tunnel, r.Reason));
-        if (settings.Cluster is not null) ClusterHandlers();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -126,8 +144,16 @@ public sealed partial class FleetActor : ReceiveActor, IWithTimers
         if (_settings.PollInterval is { } interval)
             _poller = Context.ActorOf(PollerActor.Props(_settings.Namespaces, interval, _wireGuard, Self), "poller");
         Timers.StartPeriodicTimer(LeaseTimer, ExpireLeases.Instance, LeaseCheckInterval);
-        StartClusterDuties();
+        if (_settings.Cluster is not { } cluster) return;
+        var mediator = DistributedPubSub.Get(Context.System).Mediator;
+        if (_budget is not null)
+            _budgetClient = Context.ActorOf(BudgetClientActor.Props(
+                new BudgetClientSettings(_settings.Node, cluster.LeaseDuration, cluster.BudgetAnswerTimeout, _settings.Limits.MaxConcurrent),
+                _budget, mediator), "budget-client");
+        Timers.StartPeriodicTimer(PublishTimer, PublishState.Instance, TimeSpan.Zero, cluster.PublishEvery);
     }
+
+    // ---- The roster --------------------------------------------------------------------------------
 
     private void StartTunnel(TunnelSettings tunnel)
     {
@@ -143,30 +169,27 @@ public sealed partial class FleetActor : ReceiveActor, IWithTimers
             ? MovableTunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, history, _ => supervising)
             : supervising;
         var child = Context.Watch(Context.ActorOf(props, ActorNameOf(tunnel.Name)));
-        _tunnels[tunnel.Name] = child;
-        _tunnelSettings[tunnel.Name] = tunnel;
-        _namesByKey[tunnel.Key] = tunnel.Name;
-        _summaries.TryAdd(tunnel.Name, TunnelSummary.NotYetObserved(tunnel, _settings.Node));
+        _roster.Enlist(tunnel, child, TunnelSummary.NotYetObserved(tunnel, _settings.Node));
     }
 
     /// <summary>Tunnel names are validated to [A-Za-z0-9._-]; the prefix keeps them clear of Akka's reserved names.</summary>
     private static string ActorNameOf(string tunnel) => "tunnel-" + Uri.EscapeDataString(tunnel);
 
-    private void FanOut(NamespaceObserved observed)
+    private void FanOut(PollerActor.NamespaceObserved observed)
     {
         var snapshot = observed.Snapshot;
         RecordPoll(snapshot.Namespace, success: snapshot.At, failure: null, error: null);
         if (_settings.DiscoveryTemplate is { } template) DiscoverNewPeers(snapshot, template);
-        foreach (var (name, tunnel) in _tunnelSettings.ToList())
+        foreach (var entry in _roster.InNamespace(snapshot.Namespace))
         {
-            if (tunnel.Namespace != snapshot.Namespace || !_tunnels.TryGetValue(name, out var actor)) continue;
+            var tunnel = entry.Settings;
             var observation = snapshot.Observe(tunnel.Interface, tunnel.PeerPublicKey);
-            if (tunnel.Discovered && observation.Peer is null && ShouldRetire(tunnel))
+            if (tunnel.Discovered && observation.Peer is null && ShouldRetire(entry))
             {
-                Retire(tunnel, actor, observation.InterfacePresent ? "its peer was removed from the interface" : "its interface is gone");
+                Retire(entry, observation.InterfacePresent ? "its peer was removed from the interface" : "its interface is gone");
                 continue;
             }
-            actor.Tell(new TunnelProtocol.Observed(observation));
+            entry.Actor.Tell(new TunnelProtocol.Observed(observation));
         }
     }
 
@@ -177,39 +200,36 @@ public sealed partial class FleetActor : ReceiveActor, IWithTimers
         foreach (var peer in iface.Peers)
         {
             var key = new TunnelKey(snapshot.Namespace, iface.Name, peer.PublicKey);
-            if (_namesByKey.ContainsKey(key)) continue;
-            var settings = template with
+            if (_roster.Contains(key)) continue;
+            var settings = WithApplicableLadder(template with
             {
-                Name = UniqueName(DiscoveredName(key)),
+                Name = _roster.UniqueName(DiscoveredName(key)),
                 Interface = iface.Name,
                 PeerPublicKey = peer.PublicKey,
                 Namespace = snapshot.Namespace,
                 WgQuickConfig = $"/etc/wireguard/{iface.Name}.conf",
                 Discovered = true,
-            };
-            settings = settings with { Ladder = _wireGuard.ApplicableLadder(settings) };
+            });
             _log.Info("Discovered peer {Peer} on {Interface} in {Namespace}: supervising it as {Tunnel}", peer.PublicKey, iface.Name,
                 snapshot.Namespace ?? "the host namespace", settings.Name);
             StartTunnel(settings);
         }
     }
 
-    /// <summary>A discovered tunnel whose conf still declares its peer is wanted: it is repaired, not retired.</summary>
-    private bool ShouldRetire(TunnelSettings tunnel) =>
-        !_wireGuard.IsDeclared(tunnel) &&
-        !(_summaries.TryGetValue(tunnel.Name, out var summary) && summary.Phase == TunnelPhase.Restarting);
+    /// <summary>The repair ladder of a discovered tunnel: the rungs its WireGuard can climb.</summary>
+    private TunnelSettings WithApplicableLadder(TunnelSettings settings) => settings with { Ladder = _wireGuard.ApplicableLadder(settings) };
 
-    private void Retire(TunnelSettings tunnel, IActorRef actor, string reason)
+    /// <summary>A discovered tunnel whose conf still declares its peer is wanted: it is repaired, not retired.</summary>
+    private bool ShouldRetire(RosterEntry entry) =>
+        !_wireGuard.IsDeclared(entry.Settings) && entry.Summary.Phase != TunnelPhase.Restarting;
+
+    private void Retire(RosterEntry entry, string reason)
     {
-        Context.Unwatch(actor);
-        actor.Tell(new TunnelProtocol.Retire(reason));
-        _tunnels.Remove(tunnel.Name);
-        _tunnelSettings.Remove(tunnel.Name);
-        _namesByKey.Remove(tunnel.Key);
-        _summaries.Remove(tunnel.Name);
-        _history.Remove(tunnel.Name);
-        ReleaseAll(tunnel.Name);
-        _log.Info("Tunnel {Tunnel} retired: {Reason}", tunnel.Name, reason);
+        Context.Unwatch(entry.Actor);
+        entry.Actor.Tell(new TunnelProtocol.Retire(reason));
+        _roster.Retire(entry.Name);
+        ReleaseAll(entry.Name);
+        _log.Info("Tunnel {Tunnel} retired: {Reason}", entry.Name, reason);
         GrantWhatFits();
     }
 
@@ -225,85 +245,92 @@ public sealed partial class FleetActor : ReceiveActor, IWithTimers
         return $"{prefix[..Math.Min(prefix.Length, 64 - 1 - suffix.Length)]}.{suffix}";
     }
 
-    private string UniqueName(string name)
+    private void OnTunnelChanged(TunnelChanged changed)
     {
-        if (!_tunnels.ContainsKey(name)) return name;
-        for (var i = 2; i < 1000; i++)
-            if (!_tunnels.ContainsKey($"{name[..Math.Min(name.Length, 60)]}-{i}")) return $"{name[..Math.Min(name.Length, 60)]}-{i}";
-        throw new InvalidOperationException($"no free name for {name}");
-    }
-
-    /// <summary>The tunnel answers the asker itself.</summary>
-    private void ForwardToTunnel(string name, object command)
-    {
-        if (_tunnels.TryGetValue(name, out var tunnel)) tunnel.Forward(command);
-        else Sender.Tell(new TunnelNotFound(name));
-    }
-
-    private void TellSite(string site, object command)
-    {
-        var members = _tunnelSettings.Values.Where(t => t.Site == site).Select(t => t.Name).Order(StringComparer.Ordinal).ToList();
-        if (members.Count == 0)
-        {
-            Sender.Tell(new SiteNotFound(site));
-            return;
-        }
-        foreach (var name in members) _tunnels[name].Tell(command);
-        Sender.Tell(new SiteCommandSent(site, members));
-    }
-
-    private void RecordPoll(string? ns, DateTimeOffset? success, DateTimeOffset? failure, string? error)
-    {
-        var key = ns ?? "";
-        _polls.TryGetValue(key, out var previous);
-        _polls[key] = new PollStatus(ns, success ?? previous?.LastSuccess, failure ?? previous?.LastFailure,
-            success is not null ? null : error ?? previous?.LastError);
-    }
-
-    private void GrantWhatFits()
-    {
-        foreach (var permit in _permits.GrantWhatFits(Now))
-        {
-            if (!_tunnels.ContainsKey(permit.Request.Tunnel)) _permits.Release(permit.Request.Tunnel);
-            else if (_budget is not null) AskBudget(permit);
-            else Deliver(permit);
-        }
-    }
-
-    /// <summary>The permit reaches its tunnel (after the cluster budget agreed, when there is one).</summary>
-    private void Deliver(Permit permit)
-    {
-        if (_tunnels.TryGetValue(permit.Request.Tunnel, out var tunnel))
-            tunnel.Tell(new TunnelProtocol.PermitGranted(permit.Id, permit.Request.RequestId));
-    }
-
-    /// <summary>Forgets the tunnel's permit or request here and, in a cluster, its lease and any deferred request.</summary>
-    private void ReleaseAll(string tunnel)
-    {
-        _permits.Release(tunnel);
-        ForgetClusterLease(tunnel);
-    }
-
-    private void ExpireLeasesNow()
-    {
-        var expired = _permits.Expire(Now);
-        foreach (var permit in expired) ForgetClusterLease(permit.Request.Tunnel);
-        foreach (var permit in expired)
-            _log.Warning("Permit {PermitId} of tunnel {Tunnel} expired after {Lease}; its holder is presumed lost",
-                permit.Id, permit.Request.Tunnel, _settings.Limits.Lease);
-        if (expired.Count > 0) GrantWhatFits();
+        // Retired tunnels may still report once; they are gone from the view.
+        if (!_roster.RecordSummary(changed.Summary)) return;
+        // Live views (the dashboard's stream, metrics, webhooks) listen on the event stream, the cluster on pub-sub.
+        Context.System.EventStream.Publish(changed);
+        PublishToCluster(changed.Summary);
     }
 
     private void OnTunnelTerminated(Terminated terminated)
     {
         // Histories are not watched; only a tunnel actor that stopped for good lands here.
-        var name = _tunnels.FirstOrDefault(t => t.Value.Equals(terminated.ActorRef)).Key;
-        if (name is null) return;
-        _tunnels.Remove(name);
-        ReleaseAll(name);
-        _log.Error("Tunnel actor {Tunnel} stopped for good (too many failures); starting it again", name);
-        StartTunnel(_tunnelSettings[name]);
+        if (_roster.FindByActor(terminated.ActorRef) is not { } entry) return;
+        ReleaseAll(entry.Name);
+        _log.Error("Tunnel actor {Tunnel} stopped for good (too many failures); starting it again", entry.Name);
+        StartTunnel(entry.Settings);
         GrantWhatFits();
+    }
+
+    /// <summary>The tunnel answers the asker itself.</summary>
+    private void ForwardToTunnel(string name, object command)
+    {
+        if (_roster.Find(name) is { } entry) entry.Actor.Forward(command);
+        else Sender.Tell(new TunnelNotFound(name));
+    }
+
+    private void TellSite(string site, object command)
+    {
+        var members = _roster.OfSite(site);
+        if (members.Count == 0)
+        {
+            Sender.Tell(new SiteNotFound(site));
+            return;
+        }
+        foreach (var member in members) member.Actor.Tell(command);
+        Sender.Tell(new SiteCommandSent(site, members.Select(m => m.Name).ToList()));
+    }
+
+    /// <summary>Something decided here that concerns the tunnel: it records it in its history, with a warning.</summary>
+    private void Note(string tunnel, ITunnelEvent recorded, string warning) =>
+        _roster.Find(tunnel)?.Actor.Tell(new TunnelProtocol.Note(recorded, warning));
+
+    private void RecordPoll(string? ns, DateTimeOffset? success, DateTimeOffset? failure, string? error)
+    {
+        var key = ns ?? "";
+        _pollsByNamespace.TryGetValue(key, out var previous);
+        _pollsByNamespace[key] = new PollStatus(ns, success ?? previous?.LastSuccess, failure ?? previous?.LastFailure,
+            success is not null ? null : error ?? previous?.LastError);
+    }
+
+    // ---- The permit book ---------------------------------------------------------------------------
+
+    private void GrantWhatFits()
+    {
+        foreach (var permit in _permits.GrantWhatFits(Now))
+        {
+            if (!_roster.Contains(permit.Request.Tunnel)) _permits.Release(permit.Request.Tunnel);
+            else if (_budgetClient is not null) _budgetClient.Tell(new SecureLease(permit));
+            else Deliver(permit);
+        }
+    }
+
+    /// <summary>The permit reaches its tunnel (after the cluster budget leased it, when there is one).</summary>
+    private void Deliver(Permit permit) =>
+        _roster.Find(permit.Request.Tunnel)?.Actor.Tell(new TunnelProtocol.PermitGranted(permit.Id, permit.Request.RequestId));
+
+    /// <summary>Whether this very permit (not an earlier one of the same tunnel) is still granted.</summary>
+    private bool HoldsPermit(Permit permit) => _permits.Granted.Any(p => p.Id == permit.Id);
+
+    /// <summary>Forgets the tunnel's permit or request here and, in a cluster, its lease.</summary>
+    private void ReleaseAll(string tunnel)
+    {
+        _permits.Release(tunnel);
+        ReturnLease(tunnel);
+    }
+
+    private void ReturnLease(string tunnel) => _budgetClient?.Tell(new ReturnLease(tunnel));
+
+    private void ExpireLeasesNow()
+    {
+        var expired = _permits.Expire(Now);
+        foreach (var permit in expired) ReturnLease(permit.Request.Tunnel);
+        foreach (var permit in expired)
+            _log.Warning("Permit {PermitId} of tunnel {Tunnel} expired after {Lease}; its holder is presumed lost",
+                permit.Id, permit.Request.Tunnel, _settings.Limits.Lease);
+        if (expired.Count > 0) GrantWhatFits();
     }
 
     private FleetStatus BuildStatus() => new(
@@ -311,7 +338,31 @@ public sealed partial class FleetActor : ReceiveActor, IWithTimers
         _settings.Limits.MaxConcurrent,
         _permits.Granted.Select(p => p.Request.Tunnel).Order(StringComparer.Ordinal).ToList(),
         _permits.Waiting.Select(r => r.Tunnel).ToList(),
-        _polls.Values.OrderBy(p => p.Namespace ?? "", StringComparer.Ordinal).ToList(),
-        _history.Values.Sum(h => h.PendingEvents),
-        _history.Values.Where(h => h.Problem is not null).Select(h => $"{h.Tunnel}: {h.Problem}").ToList());
+        _pollsByNamespace.Values.OrderBy(p => p.Namespace ?? "", StringComparer.Ordinal).ToList(),
+        _roster.PendingHistoryEvents,
+        _roster.HistoryProblems);
+
+    // ---- Publication to the cluster ----------------------------------------------------------------
+
+    private IActorRef Mediator => DistributedPubSub.Get(Context.System).Mediator;
+
+    private void PublishAll()
+    {
+        if (_settings.Cluster is not { } cluster) return;
+        Mediator.Tell(new Publish(TunnelsTopic, new NodeTunnels(_settings.Node, cluster.Address, _roster.Summaries, Now)));
+    }
+
+    /// <summary>
+    /// Publishes a change at once only when it matters to an operator (state, reason, repairs, warnings):
+    /// handshake ages and counters move on every poll and travel with the periodic full state instead, so that
+    /// the cluster's traffic grows with changes, not with tunnels × polls.
+    /// </summary>
+    private void PublishToCluster(TunnelSummary summary)
+    {
+        if (_settings.Cluster is not { } cluster || !_roster.MarkPublished(summary.Name, Significant(summary))) return;
+        Mediator.Tell(new Publish(TunnelsTopic, new TunnelDelta(_settings.Node, cluster.Address, summary)));
+    }
+
+    private static TunnelSummary Significant(TunnelSummary summary) =>
+        summary with { LatestHandshake = null, RxBytes = 0, TxBytes = 0, ObservedAt = null, Verdict = null, Probe = null, Endpoint = null };
 }

@@ -1,5 +1,5 @@
 using Akka.Hosting;
-using WgSupervisor.Actors.Cluster;
+using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Serialization;
 using WgSupervisor.Domain.Ports;

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
 
@@ -25,6 +24,12 @@ public sealed class PollerActor : ReceiveActor, IWithTimers
     }
 
     private sealed record PollCompleted(IReadOnlyList<object> Results, TimeSpan Duration);
+
+    /// <summary>To the fleet: the WireGuard state of one namespace, read in one call.</summary>
+    public sealed record NamespaceObserved(NamespaceSnapshot Snapshot);
+
+    /// <summary>To the fleet: the namespace could not be read this time, and why.</summary>
+    public sealed record NamespaceUnreadable(string? Namespace, DateTimeOffset At, string Error);
 
     /// <summary>Published on the event stream after every poll, for metrics.</summary>
     public sealed record PollMeasured(TimeSpan Duration, int Namespaces, int Failed);
@@ -51,7 +56,7 @@ public sealed class PollerActor : ReceiveActor, IWithTimers
         {
             _polling = false;
             Context.System.EventStream.Publish(new PollMeasured(completed.Duration, completed.Results.Count,
-                completed.Results.Count(r => r is FleetProtocol.NamespaceUnreadable)));
+                completed.Results.Count(r => r is NamespaceUnreadable)));
             foreach (var result in completed.Results) _fleet.Tell(result);
             if (!_pollAgain) return;
             _pollAgain = false;
@@ -85,7 +90,7 @@ public sealed class PollerActor : ReceiveActor, IWithTimers
         var namespaces = _namespaces;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Task.WhenAll(reads).PipeTo(Self, success: results => new PollCompleted(results, System.Diagnostics.Stopwatch.GetElapsedTime(started)),
-            failure: error => new PollCompleted(namespaces.Select(ns => (object)new FleetProtocol.NamespaceUnreadable(ns, scheduler.Now,
+            failure: error => new PollCompleted(namespaces.Select(ns => (object)new NamespaceUnreadable(ns, scheduler.Now,
                 $"poll failed: {error.GetBaseException().Message}")).ToList(), System.Diagnostics.Stopwatch.GetElapsedTime(started)));
     }
 
@@ -93,13 +98,13 @@ public sealed class PollerActor : ReceiveActor, IWithTimers
     {
         try
         {
-            return new FleetProtocol.NamespaceObserved(await _wireGuard.ReadAsync(networkNamespace, _stopping.Token));
+            return new NamespaceObserved(await _wireGuard.ReadAsync(networkNamespace, _stopping.Token));
         }
         catch (Exception e) when (!_stopping.IsCancellationRequested)
         {
             var message = e is WireGuardUnavailableException ? e.Message : $"unexpected {e.GetType().Name}: {e.Message}";
             _log.Warning("Poll of {Namespace} failed: {Error}", networkNamespace ?? "host namespace", message);
-            return new FleetProtocol.NamespaceUnreadable(networkNamespace, scheduler.Now, message);
+            return new NamespaceUnreadable(networkNamespace, scheduler.Now, message);
         }
     }
 }

@@ -75,11 +75,11 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         TunnelBecameHealthy e => new JsonObject { ["at"] = e.At, ["reason"] = e.Reason },
         TunnelWentStale e => new JsonObject
         {
-            ["at"] = e.At, ["reason"] = e.Reason.ToString(), ["detail"] = e.Detail, ["requestedBy"] = e.RequestedBy,
+            ["at"] = e.At, ["reason"] = e.Reason.ToString(), ["detail"] = e.Detail, ["requestedBy"] = e.By,
         },
         RepairStarted e => new JsonObject
         {
-            ["at"] = e.At, ["rung"] = e.Rung.ToWireName(), ["attempt"] = e.Attempt, ["requestedBy"] = e.RequestedBy,
+            ["at"] = e.At, ["rung"] = e.Rung.ToWireName(), ["attempt"] = e.Attempt, ["requestedBy"] = e.By,
         },
         RepairFinished e => new JsonObject
         {
@@ -135,7 +135,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         ["episodeReason"] = s.EpisodeReason?.ToString(),
         ["failedAttempts"] = s.FailedAttempts,
         ["currentRepair"] = s.CurrentRepair is { } r
-            ? new JsonObject { ["rung"] = r.Rung.ToWireName(), ["attempt"] = r.Attempt, ["startedAt"] = r.StartedAt, ["requestedBy"] = r.RequestedBy }
+            ? new JsonObject { ["rung"] = r.Rung.ToWireName(), ["attempt"] = r.Attempt, ["startedAt"] = r.StartedAt, ["requestedBy"] = r.By }
             : null,
         ["lastRepair"] = s.LastRepair is { } l
             ? new JsonObject
@@ -146,7 +146,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
             : null,
         ["backoffUntil"] = s.BackoffUntil,
         ["repairCount"] = s.RepairCount,
-        ["requestedBy"] = s.RequestedBy,
+        ["requestedBy"] = s.By,
         // Added to state.v1 without a new version: optional, absent in older snapshots.
         ["recentRepairs"] = new JsonArray(s.RecentRepairs.Select(at => (JsonNode?)JsonValue.Create(at)).ToArray()),
         ["quarantinedUntil"] = s.QuarantinedUntil,
@@ -170,7 +170,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
             : null,
         BackoffUntil = OptionalTime(json, "backoffUntil"),
         RepairCount = Int(json, "repairCount"),
-        RequestedBy = OptionalText(json, "requestedBy"),
+        By = OptionalText(json, "requestedBy"),
         RecentRepairs = json["recentRepairs"] is JsonArray recent
             ? new ValueList<DateTimeOffset>(recent.Select(n => n!.GetValue<DateTimeOffset>()))
             : ValueList<DateTimeOffset>.Empty,

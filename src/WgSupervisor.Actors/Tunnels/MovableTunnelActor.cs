@@ -2,8 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
-using WgSupervisor.Actors.Cluster;
-using WgSupervisor.Actors.Fleet;
+using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Repair;
@@ -17,7 +16,7 @@ namespace WgSupervisor.Actors.Tunnels;
 /// carries it runs a normal <see cref="TunnelActor"/>; the other keeps its interface down and stands by. When
 /// the carrying node is downed, the standby brings the interface up and its handshake makes the site follow
 /// (WireGuard roams to the side that initiates). A node that comes back does not take the tunnel back on its
-/// own — no flapping —; an operator moves it (<see cref="FleetProtocol.MoveTunnel"/>). Every move is an event.
+/// own — no flapping —; an operator moves it (<see cref="MovableTunnelProtocol.MoveTunnel"/>). Every move is an event.
 /// </summary>
 public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
@@ -75,15 +74,15 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
 
     protected override void PreStart()
     {
-        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(Cluster.ClusterProtocol.TunnelsTopic, Self));
-        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(ClusterProtocol.TunnelsTopic, Self));
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent));
         // A primary carries the tunnel unless its partner does; a standby waits for its primary to be downed.
         if (IsPrimary) Timers.StartSingleTimer(Decide.Instance, Decide.Instance, DecisionDelay);
         PublishStandby();
     }
 
-    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
 
     // ---- Phases -------------------------------------------------------------------------------------
 
@@ -102,8 +101,8 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
                 _wireGuard.TakeDownAsync(_settings, CancellationToken.None).PipeTo(Self, success: r => new WentDown(r, null, "standing by"));
             PublishStandby();
         });
-        Receive<FleetProtocol.TakeOverTunnel>(t => BringUp(t.From, t.Reason));
-        Receive<FleetProtocol.MoveTunnel>(_ => Sender.Tell(new CommandRejected(_settings.Name, $"this node stands by; ask node {_partner}")));
+        Receive<MovableTunnelProtocol.TakeOverTunnel>(t => BringUp(t.From, t.Reason));
+        Receive<MovableTunnelProtocol.MoveTunnel>(_ => Sender.Tell(new CommandRejected(_settings.Name, $"this node stands by; ask node {_partner}")));
         Receive<WentDown>(_ => { });
         Receive<ClusterEvent.IMemberEvent>(e =>
         {
@@ -140,7 +139,7 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
     /// <summary>This node carries the tunnel: a normal tunnel actor supervises it.</summary>
     private void Carrying()
     {
-        Receive<FleetProtocol.MoveTunnel>(m =>
+        Receive<MovableTunnelProtocol.MoveTunnel>(m =>
         {
             if (m.To == _node)
             {
@@ -155,8 +154,8 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
             Sender.Tell(new CommandAccepted(_settings.Name, $"moving to {m.To}"));
             HandOver(m.To, $"moved by {m.By}");
         });
-        Receive<FleetProtocol.TakeOverTunnel>(_ => { });
-        Receive<Cluster.ClusterProtocol.NodeTunnels>(published =>
+        Receive<MovableTunnelProtocol.TakeOverTunnel>(_ => { });
+        Receive<ClusterProtocol.NodeTunnels>(published =>
         {
             Learn(published.Node, published.Address, published.Tunnels.FirstOrDefault(t => t.Name == _settings.Name));
             // Both carry it (a race or a healed partition): the standby yields to the primary.
@@ -176,7 +175,7 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
             _history.Tell(new TunnelHistory.Record(new TunnelHandedOver(Now, down.HandTo ?? _partner, down.Reason)));
             _log.Warning("Tunnel {Tunnel}: handed to {Node} ({Reason}); {Detail}", _settings.Name, down.HandTo ?? _partner, down.Reason, down.Result.Detail);
             if (down.HandTo is { } target && _partnerAddress is { } address)
-                Context.ActorSelection($"{address}/user/fleet").Tell(new FleetProtocol.TakeOverTunnel(_settings.Name, _node, down.Reason));
+                Context.ActorSelection($"{address}/user/fleet").Tell(new MovableTunnelProtocol.TakeOverTunnel(_settings.Name, _node, down.Reason));
             _partnerCarries = down.HandTo is not null;
             Stash.UnstashAll();
             Become(StandingBy);
@@ -189,8 +188,8 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
     /// <summary>What the partner publishes about this tunnel.</summary>
     private void Learning()
     {
-        Receive<Cluster.ClusterProtocol.NodeTunnels>(p => Learn(p.Node, p.Address, p.Tunnels.FirstOrDefault(t => t.Name == _settings.Name)));
-        Receive<Cluster.ClusterProtocol.TunnelDelta>(d =>
+        Receive<ClusterProtocol.NodeTunnels>(p => Learn(p.Node, p.Address, p.Tunnels.FirstOrDefault(t => t.Name == _settings.Name)));
+        Receive<ClusterProtocol.TunnelDelta>(d =>
         {
             if (d.Tunnel.Name == _settings.Name) Learn(d.Node, d.Address, d.Tunnel);
         });
@@ -211,7 +210,7 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
         Receive<ResumeRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, reason)));
         Receive<ReleaseRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, reason)));
         Receive<GetSamples>(_ => Sender.Tell(new Samples(_settings.Name, [])));
-        Receive<PermitGranted>(p => _fleet.Tell(new FleetProtocol.ReleasePermit(_settings.Name, p.PermitId)));
+        Receive<PermitGranted>(p => _fleet.Tell(new TunnelToFleet.ReleasePermit(_settings.Name, p.PermitId)));
         ReceiveAny(_ => { });
     }
 
@@ -235,7 +234,7 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
     {
         if (_tunnel is not null) Context.Stop(_tunnel);
         _tunnel = null;
-        _fleet.Tell(new FleetProtocol.WithdrawPermitRequest(_settings.Name));
+        _fleet.Tell(new TunnelToFleet.WithdrawPermitRequest(_settings.Name));
         Become(Deactivating);
         _wireGuard.TakeDownAsync(_settings, CancellationToken.None)
             .PipeTo(Self, success: r => new WentDown(r, to, reason), failure: e => new WentDown(RepairActionResult.Failed(e.Message), to, reason));
@@ -248,7 +247,7 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
         _partnerCarries = tunnel is not null && tunnel.Phase != TunnelPhase.Standby;
     }
 
-    private void PublishStandby() => _fleet.Tell(new FleetProtocol.TunnelChanged(TunnelSummary.NotYetObserved(_settings, _node) with
+    private void PublishStandby() => _fleet.Tell(new TunnelToFleet.TunnelChanged(TunnelSummary.NotYetObserved(_settings, _node) with
     {
         Phase = TunnelPhase.Standby,
         Reason = _partnerCarries ? $"standing by: node {_partner} carries this tunnel" : $"standing by for node {_partner}",

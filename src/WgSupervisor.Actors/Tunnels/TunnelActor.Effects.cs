@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
@@ -29,7 +28,7 @@ public sealed partial class TunnelActor
         else Publish();
     }
 
-    private void AcceptOperatorRestart(RestartRequested request) => Command(TunnelRules.OnOperatorRestart(_state, Now, request.RequestedBy),
+    private void AcceptOperatorRestart(RestartRequested request) => Command(TunnelRules.OnOperatorRestart(_state, Now, request.By),
         "queued for a repair permit", $"cannot restart in phase {_state.Phase}");
 
     /// <summary>Records the events of an operator's command, and answers it: accepted when there were any.</summary>
@@ -86,7 +85,7 @@ public sealed partial class TunnelActor
 
     private void ReleasePermit()
     {
-        if (_permitId is { } id) _fleet.Tell(new FleetProtocol.ReleasePermit(_settings.Name, id));
+        if (_permitId is { } id) _fleet.Tell(new TunnelToFleet.ReleasePermit(_settings.Name, id));
         _permitId = null;
     }
 
@@ -112,11 +111,11 @@ public sealed partial class TunnelActor
         var summary = _watch.Summary(_state);
         if (summary == _lastPublished) return;
         _lastPublished = summary;
-        _fleet.Tell(new FleetProtocol.TunnelChanged(summary));
+        _fleet.Tell(new TunnelToFleet.TunnelChanged(summary));
     }
 
     private void ReportBacklog(TunnelHistory.HistoryBacklog backlog) =>
-        _fleet.Tell(new FleetProtocol.HistoryStatus(_settings.Name, backlog.PendingEvents, backlog.Problem));
+        _fleet.Tell(new TunnelToFleet.HistoryStatus(_settings.Name, backlog.PendingEvents, backlog.Problem));
 
     private void StopWithHistory()
     {

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
@@ -81,7 +80,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
 
     protected override void PreStart()
     {
-        _fleet.Tell(new FleetProtocol.TunnelIncarnated(_settings.Name));
+        _fleet.Tell(new TunnelToFleet.TunnelIncarnated(_settings.Name));
         _history = _externalHistory ?? Context.ActorOf(TunnelHistory.Props(PersistenceIdFor(_node, _settings.Name), _historySettings), "history");
         _history.Tell(TunnelHistory.Attach.Instance);
         if (_settings.Probe is { } probe && _prober is not null) Timers.StartPeriodicTimer(ProbeTimer, ProbeDue.Instance, probe.Interval);
@@ -224,7 +223,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         Receive<ProbeDue>(_ => StartProbe());
         Receive<ProbeCompleted>(p => { RecordProbe(p); Publish(); });
         // A permit that arrives when none is wanted (withdrawal crossed the grant) goes straight back.
-        Receive<PermitGranted>(p => _fleet.Tell(new FleetProtocol.ReleasePermit(_settings.Name, p.PermitId)));
+        Receive<PermitGranted>(p => _fleet.Tell(new TunnelToFleet.ReleasePermit(_settings.Name, p.PermitId)));
         Receive<TunnelHistory.HistoryBacklog>(ReportBacklog);
         Receive<RepairActionCompleted>(_ => { });
         Receive<VerifyTimedOut>(_ => { });
@@ -273,7 +272,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     {
         if (previous == TunnelPhase.Restarting) ReleasePermit();
         if (previous == TunnelPhase.Stale && _state.Phase is not (TunnelPhase.Stale or TunnelPhase.Restarting))
-            _fleet.Tell(new FleetProtocol.WithdrawPermitRequest(_settings.Name));
+            _fleet.Tell(new TunnelToFleet.WithdrawPermitRequest(_settings.Name));
         Timers.Cancel(RepairDeadlineTimer);
         Timers.Cancel(BackoffTimer);
         Timers.Cancel(QuarantineTimer);
@@ -283,7 +282,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
                 Become(Watching);
                 break;
             case TunnelPhase.Stale:
-                _fleet.Tell(new FleetProtocol.RequestPermit(BuildPermitRequest()));
+                _fleet.Tell(new TunnelToFleet.RequestPermit(BuildPermitRequest()));
                 Become(Stale);
                 break;
             case TunnelPhase.Restarting:

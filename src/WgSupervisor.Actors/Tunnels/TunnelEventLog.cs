@@ -19,7 +19,7 @@ internal static class TunnelEventLog
                 break;
             case RepairStarted r:
                 log.Info("Tunnel {Tunnel}: repair {Rung} attempt {Attempt} started (by {RequestedBy})", tunnel,
-                    r.Rung.ToWireName(), r.Attempt, r.RequestedBy);
+                    r.Rung.ToWireName(), r.Attempt, r.By);
                 break;
             case RepairFinished f:
                 log.Info("Tunnel {Tunnel}: repair {Rung} finished {Outcome} after {Duration}: {Detail}", tunnel,

@@ -26,12 +26,12 @@ public enum StaleReason
 
 public sealed record TunnelBecameHealthy(DateTimeOffset At, string Reason) : ITunnelEvent;
 
-/// <param name="RequestedBy">Who asked for the repair when an operator did (null: the supervisor's own judgement).</param>
-public sealed record TunnelWentStale(DateTimeOffset At, StaleReason Reason, string Detail, string? RequestedBy = null) : ITunnelEvent;
+/// <param name="By">Who asked for the repair when an operator did (null: the supervisor's own judgement).</param>
+public sealed record TunnelWentStale(DateTimeOffset At, StaleReason Reason, string Detail, string? By = null) : ITunnelEvent;
 
 /// <param name="Attempt">The attempt within this episode, from 1: it picks the rung of the ladder.</param>
-/// <param name="RequestedBy">"supervisor", or who asked (operator, node).</param>
-public sealed record RepairStarted(DateTimeOffset At, RepairRung Rung, int Attempt, string RequestedBy) : ITunnelEvent;
+/// <param name="By">"supervisor", or who asked (operator, node).</param>
+public sealed record RepairStarted(DateTimeOffset At, RepairRung Rung, int Attempt, string By) : ITunnelEvent;
 
 /// <param name="Attempt">The attempt within its episode (from 1); 0 in histories written before it was recorded (v1).</param>
 public sealed record RepairFinished(DateTimeOffset At, RepairRung Rung, RepairOutcome Outcome, TimeSpan Duration, string Detail, int Attempt = 0)

@@ -17,7 +17,7 @@ public static class TunnelRules
         {
             (TunnelPhase.Unknown, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, h.Detail)],
             // An operator's restart waits for its permit however healthy the tunnel looks: that was the point of asking.
-            (TunnelPhase.Stale, HealthVerdict.Healthy) when state.RequestedBy is not null => Nothing,
+            (TunnelPhase.Stale, HealthVerdict.Healthy) when state.By is not null => Nothing,
             (TunnelPhase.Stale, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, $"recovered before a repair: {h.Detail}")],
             (TunnelPhase.Backoff, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, $"recovered during backoff: {h.Detail}")],
             (TunnelPhase.Quarantined, HealthVerdict.Healthy h) =>
@@ -31,7 +31,7 @@ public static class TunnelRules
 
     /// <summary>The fleet granted a permit: start the rung this attempt has reached.</summary>
     public static RepairStarted OnPermitGranted(TunnelState state, TunnelSettings settings, DateTimeOffset now) =>
-        new(now, NextRung(state, settings), state.NextAttempt, state.RequestedBy ?? Supervisor);
+        new(now, NextRung(state, settings), state.NextAttempt, state.By ?? Supervisor);
 
     /// <summary>The rung the next attempt will use (the ladder position, adjusted to why the tunnel is stale).</summary>
     public static RepairRung NextRung(TunnelState state, TunnelSettings settings) =>
@@ -130,9 +130,9 @@ public static class TunnelRules
         state.Phase == TunnelPhase.Paused ? [new TunnelResumed(now, by)] : Nothing;
 
     /// <summary>An operator asked for a repair: it skips a backoff or a quarantine, but joins neither a queued nor a running repair.</summary>
-    public static IReadOnlyList<ITunnelEvent> OnOperatorRestart(TunnelState state, DateTimeOffset now, string requestedBy) =>
+    public static IReadOnlyList<ITunnelEvent> OnOperatorRestart(TunnelState state, DateTimeOffset now, string by) =>
         state.Phase is TunnelPhase.Unknown or TunnelPhase.Healthy or TunnelPhase.Backoff or TunnelPhase.Quarantined
-            ? [new TunnelWentStale(now, StaleReason.OperatorRequest, $"restart requested by {requestedBy}", requestedBy)]
+            ? [new TunnelWentStale(now, StaleReason.OperatorRequest, $"restart requested by {by}", by)]
             : Nothing;
 
     private static RepairInFlight Require(TunnelState state) =>

@@ -22,7 +22,7 @@ public enum TunnelPhase
     Standby,
 }
 
-public sealed record RepairInFlight(RepairRung Rung, int Attempt, DateTimeOffset StartedAt, string RequestedBy);
+public sealed record RepairInFlight(RepairRung Rung, int Attempt, DateTimeOffset StartedAt, string By);
 
 public sealed record RepairSummary(RepairRung Rung, RepairOutcome Outcome, DateTimeOffset At, TimeSpan Duration, string Detail);
 
@@ -63,7 +63,7 @@ public sealed record TunnelState
     public const int RecentRepairsKept = 64;
 
     /// <summary>Who asked for the pending repair, when an operator did.</summary>
-    public string? RequestedBy { get; init; }
+    public string? By { get; init; }
 
     public int NextAttempt => FailedAttempts + 1;
 
@@ -72,18 +72,18 @@ public sealed record TunnelState
         TunnelBecameHealthy h => this with
         {
             Phase = TunnelPhase.Healthy, PhaseSince = h.At, Reason = h.Reason, StaleReason = null,
-            EpisodeStartedAt = null, EpisodeReason = null, FailedAttempts = 0, CurrentRepair = null, BackoffUntil = null, RequestedBy = null,
+            EpisodeStartedAt = null, EpisodeReason = null, FailedAttempts = 0, CurrentRepair = null, BackoffUntil = null, By = null,
         },
         TunnelWentStale s => this with
         {
             Phase = TunnelPhase.Stale, PhaseSince = s.At, Reason = s.Detail, StaleReason = s.Reason,
-            EpisodeStartedAt = EpisodeStartedAt ?? s.At, CurrentRepair = null, BackoffUntil = null, RequestedBy = s.RequestedBy,
+            EpisodeStartedAt = EpisodeStartedAt ?? s.At, CurrentRepair = null, BackoffUntil = null, By = s.By,
             EpisodeReason = s.Reason == Tunnels.StaleReason.BackoffElapsed ? EpisodeReason : s.Reason,
         },
         RepairStarted r => this with
         {
             Phase = TunnelPhase.Restarting, PhaseSince = r.At, Reason = $"{r.Rung.ToWireName()} attempt {r.Attempt}",
-            CurrentRepair = new RepairInFlight(r.Rung, r.Attempt, r.At, r.RequestedBy), RepairCount = RepairCount + 1,
+            CurrentRepair = new RepairInFlight(r.Rung, r.Attempt, r.At, r.By), RepairCount = RepairCount + 1,
             RecentRepairs = new ValueList<DateTimeOffset>(RecentRepairs.TakeLast(RecentRepairsKept - 1).Append(r.At)),
         },
         RepairFinished f => this with
@@ -120,7 +120,7 @@ public sealed record TunnelState
     private TunnelState EndEpisode() => this with
     {
         StaleReason = null, EpisodeStartedAt = null, EpisodeReason = null, FailedAttempts = 0, CurrentRepair = null, BackoffUntil = null,
-        RequestedBy = null, QuarantinedUntil = null,
+        By = null, QuarantinedUntil = null,
     };
 
     /// <summary>Repairs started within the window ending at <paramref name="now"/>.</summary>

@@ -21,11 +21,11 @@ public static class SiteRoutes
             .RequireToken().WithSummary("Resume every tunnel of the site, on every node");
     }
 
-    private static async Task<IResult> SiteCommandAsync(string site, ITunnelDirectory directory, Func<string, object> command, string requestedBy,
+    private static async Task<IResult> SiteCommandAsync(string site, ITunnelDirectory directory, Func<string, object> command, string by,
         CancellationToken ct)
     {
         if (RouteParameters.CheckName(site, "site") is { } invalid) return invalid;
-        return await directory.SiteCommandAsync(site, command, requestedBy, ct) is SiteCommandSent { Tunnels.Count: > 0 } sent
+        return await directory.SiteCommandAsync(site, command, by, ct) is SiteCommandSent { Tunnels.Count: > 0 } sent
             ? Results.Accepted($"/api/tunnels?site={site}", new { site, tunnels = sent.Tunnels })
             : Problems.SiteNotFound(site);
     }

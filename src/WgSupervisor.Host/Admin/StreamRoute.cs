@@ -5,6 +5,7 @@ using Akka.Hosting;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Domain.Tunnels;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
+using static WgSupervisor.Actors.Tunnels.TunnelToFleet;
 
 namespace WgSupervisor.Host.Admin;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
-using WgSupervisor.Actors.Cluster;
+using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Domain.Tunnels;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
@@ -21,10 +21,10 @@ public interface ITunnelDirectory
     Task<TunnelView?> FindAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>Sends a command (built for who asked) to the fleet of the node that owns the tunnel; the answer is the tunnel's.</summary>
-    Task<object> CommandAsync(string name, Func<string, object> command, string requestedBy, CancellationToken cancellationToken);
+    Task<object> CommandAsync(string name, Func<string, object> command, string by, CancellationToken cancellationToken);
 
     /// <summary>Sends a site command to every node that has tunnels of the site; the answer lists the tunnels it reached.</summary>
-    Task<object> SiteCommandAsync(string site, Func<string, object> command, string requestedBy, CancellationToken cancellationToken);
+    Task<object> SiteCommandAsync(string site, Func<string, object> command, string by, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<NodeView>> NodesAsync(CancellationToken cancellationToken);
 }
@@ -40,11 +40,11 @@ public sealed class LocalTunnelDirectory(IRequiredActor<FleetActor> fleet, strin
     public async Task<TunnelView?> FindAsync(string name, CancellationToken cancellationToken) =>
         await fleet.ActorRef.Ask<object>(new GetTunnel(name), AdminEndpoints.AskTimeout, cancellationToken) is TunnelFound found ? View(found.Tunnel) : null;
 
-    public Task<object> CommandAsync(string name, Func<string, object> command, string requestedBy, CancellationToken cancellationToken) =>
-        fleet.ActorRef.Ask<object>(command(requestedBy), AdminEndpoints.AskTimeout, cancellationToken);
+    public Task<object> CommandAsync(string name, Func<string, object> command, string by, CancellationToken cancellationToken) =>
+        fleet.ActorRef.Ask<object>(command(by), AdminEndpoints.AskTimeout, cancellationToken);
 
-    public Task<object> SiteCommandAsync(string site, Func<string, object> command, string requestedBy, CancellationToken cancellationToken) =>
-        fleet.ActorRef.Ask<object>(command(requestedBy), AdminEndpoints.AskTimeout, cancellationToken);
+    public Task<object> SiteCommandAsync(string site, Func<string, object> command, string by, CancellationToken cancellationToken) =>
+        fleet.ActorRef.Ask<object>(command(by), AdminEndpoints.AskTimeout, cancellationToken);
 
     public async Task<IReadOnlyList<NodeView>> NodesAsync(CancellationToken cancellationToken)
     {
@@ -77,25 +77,25 @@ public sealed class ClusterTunnelDirectory(IRequiredActor<ClusterViewActor> view
                all.FirstOrDefault(t => t.Summary.Phase != TunnelPhase.Standby) ?? all.FirstOrDefault();
     }
 
-    public async Task<object> CommandAsync(string name, Func<string, object> command, string requestedBy, CancellationToken cancellationToken)
+    public async Task<object> CommandAsync(string name, Func<string, object> command, string by, CancellationToken cancellationToken)
     {
         var owner = await view.ActorRef.Ask<object>(new ClusterViewProtocol.FindOwner(name), AdminEndpoints.AskTimeout, cancellationToken);
         if (owner is not ClusterViewProtocol.Owner found) return new TunnelNotFound(name);
-        if (found.Node == node) return await fleet.ActorRef.Ask<object>(command(requestedBy), AdminEndpoints.AskTimeout, cancellationToken);
+        if (found.Node == node) return await fleet.ActorRef.Ask<object>(command(by), AdminEndpoints.AskTimeout, cancellationToken);
         if (found.Status != NodeStatus.Up || found.Address is null)
             return new Actors.Tunnels.TunnelProtocol.CommandRejected(name, $"its node {found.Node} is {found.Status.ToString().ToLowerInvariant()}");
-        return await FleetOf(found.Address).Ask<object>(command($"{requestedBy} on node {node}"), AdminEndpoints.AskTimeout, cancellationToken);
+        return await FleetOf(found.Address).Ask<object>(command($"{by} on node {node}"), AdminEndpoints.AskTimeout, cancellationToken);
     }
 
-    public async Task<object> SiteCommandAsync(string site, Func<string, object> command, string requestedBy, CancellationToken cancellationToken)
+    public async Task<object> SiteCommandAsync(string site, Func<string, object> command, string by, CancellationToken cancellationToken)
     {
         var nodes = (await ListAsync(cancellationToken)).Where(t => t.Summary.Site == site && t.NodeStatus == NodeStatus.Up)
             .Select(t => t.Summary.Node).Distinct().ToList();
         if (nodes.Count == 0) return new SiteNotFound(site);
         var addresses = (await NodesAsync(cancellationToken)).ToDictionary(n => n.Name, n => n.Address);
         var answers = await Task.WhenAll(nodes.Select(n => n == node
-            ? fleet.ActorRef.Ask<object>(command(requestedBy), AdminEndpoints.AskTimeout, cancellationToken)
-            : FleetOf(addresses[n]!).Ask<object>(command($"{requestedBy} on node {node}"), AdminEndpoints.AskTimeout, cancellationToken)));
+            ? fleet.ActorRef.Ask<object>(command(by), AdminEndpoints.AskTimeout, cancellationToken)
+            : FleetOf(addresses[n]!).Ask<object>(command($"{by} on node {node}"), AdminEndpoints.AskTimeout, cancellationToken)));
         return new SiteCommandSent(site, answers.OfType<SiteCommandSent>().SelectMany(a => a.Tunnels).Order(StringComparer.Ordinal).ToList());
     }
 

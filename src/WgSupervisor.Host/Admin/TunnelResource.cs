@@ -42,7 +42,7 @@ public sealed record TunnelResource(
     public static TunnelResource From(TunnelView view, DateTimeOffset now)
     {
         var resource = From(view.Summary, now);
-        var nodeDown = view.NodeStatus == Actors.Cluster.NodeStatus.Down;
+        var nodeDown = view.NodeStatus == Actors.Clustering.NodeStatus.Down;
         return resource with
         {
             NodeStatus = view.NodeStatus.ToString().ToLowerInvariant(),

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Tunnels;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
+using static WgSupervisor.Actors.Tunnels.MovableTunnelProtocol;
 
 namespace WgSupervisor.Host.Admin;
 
@@ -92,11 +93,11 @@ public static class TunnelRoutes
         }).WithSummary("The members of the cluster (this node alone, outside a cluster): status, roles, tunnels, age of the information");
     }
 
-    private static async Task<IResult> CommandAsync(string name, ITunnelDirectory directory, Func<string, object> command, string requestedBy,
+    private static async Task<IResult> CommandAsync(string name, ITunnelDirectory directory, Func<string, object> command, string by,
         CancellationToken ct)
     {
         if (RouteParameters.CheckName(name, "name") is { } invalid) return invalid;
-        var reply = await directory.CommandAsync(name, command, requestedBy, ct);
+        var reply = await directory.CommandAsync(name, command, by, ct);
         return reply switch
         {
             TunnelProtocol.CommandAccepted accepted => Results.Accepted($"/api/tunnels/{name}", new { tunnel = name, detail = accepted.Detail }),

@@ -8,7 +8,7 @@ using Akka.Remote.Hosting;
 using LinqToDB;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Data.Sqlite;
-using WgSupervisor.Actors.Cluster;
+using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Hosting;
 using WgSupervisor.Actors.Tunnels;

@@ -58,7 +58,7 @@ public sealed class MetricsBridge : ReceiveActor
 
     public MetricsBridge()
     {
-        Receive<FleetProtocol.TunnelChanged>(c => Update(c.Summary));
+        Receive<TunnelToFleet.TunnelChanged>(c => Update(c.Summary));
         Receive<TunnelProtocol.EventRecorded>(Record);
         Receive<PollerActor.PollMeasured>(p =>
         {
@@ -71,7 +71,7 @@ public sealed class MetricsBridge : ReceiveActor
 
     protected override void PreStart()
     {
-        Context.System.EventStream.Subscribe(Self, typeof(FleetProtocol.TunnelChanged));
+        Context.System.EventStream.Subscribe(Self, typeof(TunnelToFleet.TunnelChanged));
         Context.System.EventStream.Subscribe(Self, typeof(TunnelProtocol.EventRecorded));
         Context.System.EventStream.Subscribe(Self, typeof(PollerActor.PollMeasured));
     }

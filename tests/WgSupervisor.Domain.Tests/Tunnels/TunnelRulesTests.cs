@@ -81,9 +81,9 @@ public sealed class TunnelRulesTests
     [Fact]
     public void OnPermitGranted_names_the_operator_who_asked()
     {
-        var state = InPhase(TunnelPhase.Stale) with { RequestedBy = "alice" };
+        var state = InPhase(TunnelPhase.Stale) with { By = "alice" };
 
-        Assert.Equal("alice", TunnelRules.OnPermitGranted(state, ThreeRungs, Now).RequestedBy);
+        Assert.Equal("alice", TunnelRules.OnPermitGranted(state, ThreeRungs, Now).By);
     }
 
     [Fact]
@@ -212,7 +212,7 @@ public sealed class TunnelRulesTests
 
         Assert.Equal(Now, stale.At);
         Assert.Equal(StaleReason.BackoffElapsed, stale.Reason);
-        Assert.Null(stale.RequestedBy);
+        Assert.Null(stale.By);
         Assert.Contains("after 1 failed repair(s)", stale.Detail, StringComparison.Ordinal);
         Assert.Contains("next rung reset-peer", stale.Detail, StringComparison.Ordinal);
     }

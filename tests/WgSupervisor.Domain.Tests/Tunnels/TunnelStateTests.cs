@@ -24,7 +24,7 @@ public sealed class TunnelStateTests
         Assert.Null(state.CurrentRepair);
         Assert.Null(state.LastRepair);
         Assert.Null(state.BackoffUntil);
-        Assert.Null(state.RequestedBy);
+        Assert.Null(state.By);
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class TunnelStateTests
         Assert.Equal(T0.AddMinutes(3), stale.EpisodeStartedAt);
         Assert.Equal(StaleReason.HandshakeTooOld, stale.StaleReason);
         Assert.Equal("handshake 181 s old", stale.Reason);
-        Assert.Null(stale.RequestedBy);
+        Assert.Null(stale.By);
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class TunnelStateTests
     {
         var stale = Healthy.Apply(new TunnelWentStale(T0.AddMinutes(1), StaleReason.OperatorRequest, "restart requested by alice", "alice"));
 
-        Assert.Equal("alice", stale.RequestedBy);
+        Assert.Equal("alice", stale.By);
         Assert.Equal(StaleReason.OperatorRequest, stale.StaleReason);
     }
 
@@ -172,7 +172,7 @@ public sealed class TunnelStateTests
         Assert.Equal(0, recovered.FailedAttempts);
         Assert.Null(recovered.BackoffUntil);
         Assert.Null(recovered.CurrentRepair);
-        Assert.Null(recovered.RequestedBy);
+        Assert.Null(recovered.By);
         Assert.Null(recovered.StaleReason);
         Assert.Equal(1, recovered.RepairCount);
         Assert.Equal(RepairOutcome.ActionFailed, recovered.LastRepair?.Outcome);
@@ -219,7 +219,7 @@ public sealed class TunnelStateTests
             new TunnelWentStale(T0.AddMinutes(1), StaleReason.OperatorRequest, "restart requested by alice", "alice"),
             new RepairStarted(T0.AddMinutes(2), RepairRung.ResetPeer, 1, "alice"),
         ]);
-        Assert.Equal("alice", state.RequestedBy);
+        Assert.Equal("alice", state.By);
 
         var next = state.ApplyAll(
         [
@@ -228,7 +228,7 @@ public sealed class TunnelStateTests
             new TunnelWentStale(T0.AddMinutes(4), StaleReason.BackoffElapsed, "elapsed"),
         ]);
 
-        Assert.Null(next.RequestedBy);
+        Assert.Null(next.By);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace WgSupervisor.Actors.Tunnels;
 /// </summary>
 public static partial class TunnelProtocol
 {
-    public sealed record RestartRequested(string RequestedBy);
+    public sealed record RestartRequested(string By);
 
     /// <summary>Maintenance: observe, show, never repair, until resumed.</summary>
     public sealed record PauseRequested(string By, string? Reason);

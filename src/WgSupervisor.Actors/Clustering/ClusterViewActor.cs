@@ -3,43 +3,9 @@ using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using WgSupervisor.Domain.Tunnels;
-using static WgSupervisor.Actors.Cluster.ClusterProtocol;
+using static WgSupervisor.Actors.Clustering.ClusterProtocol;
 
-namespace WgSupervisor.Actors.Cluster;
-
-/// <summary>How a node stands in the cluster, as this node sees it.</summary>
-public enum NodeStatus
-{
-    Joining,
-    Up,
-    Unreachable,
-    Leaving,
-    Down,
-}
-
-/// <summary>A tunnel of any node, with how fresh and how trustworthy the information is.</summary>
-/// <param name="InformationSince">When the owning node last told us anything.</param>
-/// <param name="ClaimedAlsoBy">Other nodes that supervise a tunnel of the same name (a configuration conflict).</param>
-public sealed record ClusterTunnel(TunnelSummary Tunnel, NodeStatus NodeStatus, DateTimeOffset InformationSince,
-    IReadOnlyList<string> ClaimedAlsoBy);
-
-public sealed record NodeView(string Name, string? Address, NodeStatus Status, IReadOnlyList<string> Roles, int Tunnels,
-    DateTimeOffset? LastHeard);
-
-/// <summary>Queries of the cluster view, and the answers.</summary>
-public static class ClusterViewProtocol
-{
-    public sealed record GetTunnels;
-    public sealed record Tunnels(IReadOnlyList<ClusterTunnel> Items);
-    public sealed record GetNodes;
-    public sealed record Nodes(IReadOnlyList<NodeView> Items);
-    /// <summary>Where a tunnel lives (its node's address), to send a command to its owner.</summary>
-    public sealed record FindOwner(string Tunnel);
-    public sealed record Owner(string Tunnel, string Node, string? Address, NodeStatus Status);
-    public sealed record NoOwner(string Tunnel);
-    /// <summary>To the local fleet: another node supervises a tunnel of the same name.</summary>
-    public sealed record NameClaimedElsewhere(string Tunnel, string OtherNode);
-}
+namespace WgSupervisor.Actors.Clustering;
 
 /// <summary>
 /// The cluster-wide read model behind every node's admin API: each node's fleet publishes its tunnels on a
@@ -118,11 +84,11 @@ public sealed class ClusterViewActor : ReceiveActor
     protected override void PreStart()
     {
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(TunnelsTopic, Self));
-        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
     }
 
-    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
 
     private void OnNodeTunnels(NodeTunnels published)
     {

@@ -1,9 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
-using static WgSupervisor.Actors.Cluster.ClusterProtocol;
+using static WgSupervisor.Actors.Clustering.ClusterProtocol;
 
-namespace WgSupervisor.Actors.Cluster;
+namespace WgSupervisor.Actors.Clustering;
 
 /// <param name="MaxConcurrent">Repairs in flight across the whole cluster (C).</param>
 /// <param name="RebuildGrace">How long a new instance waits for the nodes to report their leases before granting.</param>

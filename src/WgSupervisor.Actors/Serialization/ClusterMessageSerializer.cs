@@ -3,11 +3,12 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Tunnels;
-using static WgSupervisor.Actors.Cluster.ClusterProtocol;
+using static WgSupervisor.Actors.Clustering.ClusterProtocol;
 
-namespace WgSupervisor.Actors.Cluster;
+namespace WgSupervisor.Actors.Serialization;
 
 /// <summary>
 /// Serializes what crosses between nodes — tunnel publications, budget leases, operator commands and their
@@ -42,8 +43,8 @@ public sealed class ClusterMessageSerializer(ExtendedActorSystem system) : Seria
         ["resume-site"] = typeof(FleetProtocol.ResumeSite),
         ["site-sent"] = typeof(FleetProtocol.SiteCommandSent),
         ["site-not-found"] = typeof(FleetProtocol.SiteNotFound),
-        ["move"] = typeof(FleetProtocol.MoveTunnel),
-        ["take-over"] = typeof(FleetProtocol.TakeOverTunnel),
+        ["move"] = typeof(MovableTunnelProtocol.MoveTunnel),
+        ["take-over"] = typeof(MovableTunnelProtocol.TakeOverTunnel),
         ["not-found"] = typeof(FleetProtocol.TunnelNotFound),
         ["accepted"] = typeof(TunnelProtocol.CommandAccepted),
         ["rejected"] = typeof(TunnelProtocol.CommandRejected),
