@@ -47,17 +47,4 @@ public readonly record struct ProcSample(DateTimeOffset At, double ElapsedSecond
             return null;
         }
     }
-
-    /// <summary>The 1-minute load average, for the record (other work on the machine skews timings).</summary>
-    public static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
-    }
 }
