@@ -171,15 +171,8 @@ public static class PropagationBenchmark
         throw new TimeoutException($"{command} of {tunnel} on {owner.Name} not seen on {observer.Name} within {ChangeLimit.TotalSeconds:0} s");
     }
 
-    /// <summary>User + system CPU time of a process, from /proc/PID/stat (clock ticks of 1/100 s).</summary>
-    private static TimeSpan CpuTime(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // After the command: state is field 3, utime field 14, stime field 15 (1-based over the whole line).
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / 100.0);
-    }
+    /// <summary>User + system CPU time of a process, from /proc/PID/stat.</summary>
+    private static TimeSpan CpuTime(int pid) => CpuClock.Of(pid)?.Self ?? throw new InvalidOperationException($"process {pid} is gone");
 
     private static async Task<string> StateAsync(SupervisorProcess node, string tunnel, CancellationToken cancellationToken) =>
         (await GetAsync(node, $"/api/tunnels/{tunnel}", cancellationToken))["state"]!.GetValue<string>();
