@@ -15,6 +15,11 @@ passed=0 failed=0 skipped=0
 results=$(mktemp -d)
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
+  # tests/ also holds libraries the tests share (the harness): only projects that say they are test projects run.
+  if [[ "$(dotnet msbuild "$project" -getProperty:IsTestProject -nologo 2>/dev/null | tr -d '[:space:]')" != "true" ]]; then
+    echo "=== $name: a library, not a test project; not run"
+    continue
+  fi
   echo "=== $name"
   dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" 2>&1

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using WgSupervisor.Benchmarks.Support;
 using WgSupervisor.Lab;
+using WgSupervisor.Testing;
 using WgSupervisor.WireGuard.Processes;
 
 namespace WgSupervisor.Benchmarks;
@@ -30,7 +33,7 @@ public static class MttrBenchmark
         var arms = options.OnlyArms ?? Arms;
         var cap = TimeSpan.FromSeconds(options.CapSeconds);
         Console.WriteLine($"mttr: classes {string.Join(", ", classes)}; arms {string.Join(", ", arms)}; {options.Repetitions} repetition(s); cap {cap.TotalSeconds:0} s");
-        Console.WriteLine($"host: {SupervisorRunner.HostAssembly}");
+        Console.WriteLine($"host: {SupervisorProcess.HostAssembly}");
         Console.WriteLine("clock: from the fault clearing to the first ping answered through the tunnel (ping from the gateway namespace every 200 ms, -W 0.2)");
         var cells = new List<Cell>();
         var total = Stopwatch.StartNew();
@@ -85,7 +88,7 @@ public static class MttrBenchmark
     private static async Task<Cell> MeasureAsync(string faultClass, string arm, int repetition, TimeSpan cap, Options options, CancellationToken cancellationToken)
     {
         var lab = await WireGuardLab.CreateAsync(new LabOptions(Sites: 1, PersistentKeepaliveSeconds: 5, UseHostnames: faultClass == "endpoint-move"));
-        SupervisorRunner? supervisor = null;
+        SupervisorProcess? supervisor = null;
         ReresolveWatchdog? watchdog = null;
         var blackholed = false;
         try
@@ -94,9 +97,10 @@ public static class MttrBenchmark
             // Verify timeouts as in the fault-class tests: 30 s for the blackhole (a restart must outlast it), 10 s otherwise.
             if (arm == "wgsupervisor")
             {
-                supervisor = await SupervisorRunner.StartAsync(lab, faultClass == "blackhole" ? 30 : 10, cancellationToken);
-                await supervisor.WaitUntilAsync("site1 healthy with its probe answering", TimeSpan.FromSeconds(90), cancellationToken,
-                    () => supervisor.IsHealthyAsync("site1", cancellationToken));
+                supervisor = await StartSupervisorAsync(lab, faultClass == "blackhole" ? 30 : 10, cancellationToken);
+                var started = supervisor;
+                await started.WaitUntilAsync("site1 healthy with its probe answering", TimeSpan.FromSeconds(90),
+                    () => IsHealthyAsync(started, "site1", cancellationToken), cancellationToken);
             }
             else if (arm == "reresolve-dns")
             {
@@ -149,8 +153,8 @@ public static class MttrBenchmark
             {
                 // What the supervisor did: the rungs it started, and the reason it gave when healthy again.
                 if (recovery is not null)
-                    await WaitBrieflyAsync(async () => (await supervisor.EventsAsync("site1", cancellationToken)).Count(e => e.Type == "healthy") >= 2, cancellationToken);
-                var events = await supervisor.EventsAsync("site1", cancellationToken);
+                    await WaitBrieflyAsync(async () => (await EventsAsync(supervisor, "site1", cancellationToken)).Count(e => e.Type == "healthy") >= 2, cancellationToken);
+                var events = await EventsAsync(supervisor, "site1", cancellationToken);
                 var rungs = events.Where(e => e.Type == "repair-started").Select(e => e.Rung ?? "?").ToList();
                 var healed = events.LastOrDefault(e => e.Type == "healthy").Reason;
                 note = $"rungs: {(rungs.Count == 0 ? "none" : string.Join(" → ", rungs))}{(healed is null ? "" : $"; last healthy: {healed}")}";
@@ -169,6 +173,60 @@ public static class MttrBenchmark
             await lab.DisposeAsync();
             var left = lab.Leftovers();
             if (left.Count > 0) Console.Error.WriteLine($"LEFTOVERS of lab {lab.RunId}: {string.Join(", ", left)}");
+        }
+    }
+
+    /// <summary>
+    /// The host with the configuration of the fault-class integration tests: poll 1 s, ICMP probe to the site's tunnel address
+    /// every 1 s (timeout 0.8 s, stale after 3 failures), handshake threshold 150 s, ladder re-resolve → reset peer →
+    /// restart interface, backoff 2 s ×2 capped at 4 s; in a directory of its own, removed with the process.
+    /// </summary>
+    private static async Task<SupervisorProcess> StartSupervisorAsync(WireGuardLab lab, double verifyTimeoutSeconds, CancellationToken cancellationToken)
+    {
+        var config = new SupervisorConfigFile(new { }, prefix: "wgs-bench");
+        var port = SupervisorProcess.FreePort();
+        config.Write(SupervisorConfigFile.ForLab(lab, port, config.JournalPath, staleAfterSeconds: 150, verifyTimeoutSeconds: verifyTimeoutSeconds,
+            ladder: SupervisorConfigFile.DefaultLadder, probe: SupervisorConfigFile.IcmpProbe, nodeName: "bench"));
+        return await SupervisorProcess.StartAsync(new SupervisorStart(config.FilePath)
+        {
+            BaseUrl = new Uri($"http://127.0.0.1:{port}"),
+            AdminToken = null,
+            OwnedDirectory = config.Directory,
+            KeepLines = 60,
+            RequestTimeout = TimeSpan.FromSeconds(10),
+        }, cancellationToken);
+    }
+
+    /// <summary>The tunnel is Healthy and its probe answered last time.</summary>
+    private static async Task<bool> IsHealthyAsync(SupervisorProcess supervisor, string tunnel, CancellationToken cancellationToken)
+    {
+        var json = await TryGetJsonAsync(supervisor, $"/api/tunnels/{tunnel}", cancellationToken);
+        return json?["state"]?.GetValue<string>() == "healthy" && json["probe"]?["lastSucceeded"]?.GetValue<bool?>() == true;
+    }
+
+    /// <summary>The tunnel's history as (type, rung, reason) triples, oldest first; empty if unreadable.</summary>
+    private static async Task<IReadOnlyList<(string Type, string? Rung, string? Reason)>> EventsAsync(SupervisorProcess supervisor, string tunnel,
+        CancellationToken cancellationToken)
+    {
+        var json = await TryGetJsonAsync(supervisor, $"/api/tunnels/{tunnel}/events", cancellationToken);
+        var items = json as JsonArray ?? json?["items"] as JsonArray ?? json?["events"] as JsonArray ?? [];
+        return items.Where(e => e is JsonObject).Select(e => (
+            e!["type"]?.GetValue<string>() ?? "?",
+            e["rung"] is JsonValue rung ? rung.ToString() : null,
+            e["reason"] is JsonValue reason ? reason.ToString() : null)).ToList();
+    }
+
+    /// <summary>The answer as JSON, or null when the host does not answer (yet) or answers with an error.</summary>
+    private static async Task<JsonNode?> TryGetJsonAsync(SupervisorProcess supervisor, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await supervisor.Http.GetAsync(path, cancellationToken);
+            return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return null;
         }
     }
 

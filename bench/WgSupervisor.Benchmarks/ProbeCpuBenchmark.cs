@@ -4,6 +4,7 @@ using System.Globalization;
 using WgSupervisor.Benchmarks.Support;
 using WgSupervisor.Domain.Probing;
 using WgSupervisor.Lab;
+using WgSupervisor.Testing;
 using WgSupervisor.WireGuard.Processes;
 using WgSupervisor.WireGuard.Sockets;
 

@@ -1,6 +1,7 @@
 using WgSupervisor.Benchmarks;
 using WgSupervisor.Lab;
-using static WgSupervisor.Bench.Shared.BenchArguments;
+using WgSupervisor.Testing;
+using static WgSupervisor.Testing.BenchArguments;
 
 // wgsupervisor-bench probe-cpu [--sites 20] [--per-site 10] [--seconds 60] [--ping-rounds 5]
 // wgsupervisor-bench mttr [--reps 1] [--cap 240] [--classes site-restart,blackhole,endpoint-move,gw-crash] [--arms wgsupervisor,none,reresolve-dns]
@@ -23,31 +24,7 @@ if (WireGuardLab.MissingPrerequisite() is { } missing)
     return 2;
 }
 
-Dictionary<string, string> flags;
-try
-{
-    flags = Flags(args.Skip(1).ToArray());
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"wgsupervisor-bench: {e.Message}\n{Usage}");
-    return 2;
-}
-
-using var stop = new CancellationTokenSource();
-// Ctrl-C or SIGTERM: cancel, so that every lab and supervisor is removed on the way out.
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
-
-try
+return await BenchProgram.RunAsync("wgsupervisor-bench", Usage, "labs removed", args, async (flags, stop) =>
 {
     Console.WriteLine($"wgsupervisor-bench {args[0]} on {Environment.MachineName}, {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
                       $"{DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}, " +
@@ -59,29 +36,15 @@ try
                 Sites: Int(flags, "sites", 20, 1, 50),
                 AddressesPerSite: Int(flags, "per-site", 10, 1, 200),
                 Seconds: Int(flags, "seconds", 60, 2, 3600),
-                PingRounds: Int(flags, "ping-rounds", 5, 1, 1000)), stop.Token);
+                PingRounds: Int(flags, "ping-rounds", 5, 1, 1000)), stop);
         case "mttr":
             return await MttrBenchmark.RunAsync(new MttrBenchmark.Options(
                 Repetitions: Int(flags, "reps", 1, 1, 20),
                 CapSeconds: Int(flags, "cap", 240, 10, 3600),
                 OnlyClasses: List(flags, "classes", MttrBenchmark.Classes),
-                OnlyArms: List(flags, "arms", MttrBenchmark.Arms)), stop.Token);
+                OnlyArms: List(flags, "arms", MttrBenchmark.Arms)), stop);
         default:
             Console.Error.WriteLine($"wgsupervisor-bench: unknown command '{args[0]}'\n{Usage}");
             return 2;
     }
-}
-catch (OperationCanceledException) when (stop.IsCancellationRequested)
-{
-    Console.Error.WriteLine("wgsupervisor-bench: stopped; labs removed");
-    return 130;
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"wgsupervisor-bench: {e.Message}\n{Usage}");
-    return 2;
-}
-finally
-{
-    Console.WriteLine($"load average at the end: {LoadAverage()}");
-}
+});

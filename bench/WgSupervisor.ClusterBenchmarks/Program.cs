@@ -1,6 +1,7 @@
 using WgSupervisor.ClusterBenchmarks;
 using WgSupervisor.Lab;
-using static WgSupervisor.Bench.Shared.BenchArguments;
+using WgSupervisor.Testing;
+using static WgSupervisor.Testing.BenchArguments;
 
 // wgsupervisor-cluster-bench propagation [--nodes 3] [--tunnels 300] [--changes 100] [--list-requests 600] [--poll 5] [--postgres CONNSTRING]
 // wgsupervisor-cluster-bench takeover [--reps 3] [--stable-after 7] [--deadline 120] [--postgres CONNSTRING]
@@ -28,36 +29,12 @@ if (args[0] == "takeover" && WireGuardLab.MissingPrerequisite() is { } missing)
     return 2;
 }
 
-Dictionary<string, string> flags;
-try
+return await BenchProgram.RunAsync("wgsupervisor-cluster-bench", Usage, "nodes and labs removed", args, async (flags, stop) =>
 {
-    flags = Flags(args.Skip(1).ToArray());
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"wgsupervisor-cluster-bench: {e.Message}\n{Usage}");
-    return 2;
-}
-
-using var stop = new CancellationTokenSource();
-// Ctrl-C or SIGTERM: cancel, so that every node and lab is removed on the way out.
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
-using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
-{
-    context.Cancel = true;
-    stop.Cancel();
-});
-
-var postgres = flags.GetValueOrDefault("postgres") ?? Environment.GetEnvironmentVariable("WGSUPERVISOR_TEST_POSTGRES") ?? DefaultPostgres;
-try
-{
+    var postgres = flags.GetValueOrDefault("postgres") ?? Environment.GetEnvironmentVariable("WGSUPERVISOR_TEST_POSTGRES") ?? DefaultPostgres;
     Console.WriteLine($"wgsupervisor-cluster-bench {args[0]} on {Environment.MachineName}, {Environment.ProcessorCount} cores, " +
                       $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, " +
-                      $"load average {LoadAverage()}, host {WgSupervisor.ClusterBenchmarks.Support.NodeProcess.HostAssembly}");
+                      $"load average {LoadAverage()}, host {SupervisorProcess.HostAssembly}");
     switch (args[0])
     {
         case "propagation":
@@ -67,29 +44,15 @@ try
                 Changes: Int(flags, "changes", 100, 1, 10_000),
                 ListRequests: Int(flags, "list-requests", 600, 1, 100_000),
                 PollSeconds: Int(flags, "poll", 5, 1, 60),
-                Postgres: postgres), stop.Token);
+                Postgres: postgres), stop);
         case "takeover":
             return await TakeoverBenchmark.RunAsync(new TakeoverBenchmark.Options(
                 Repetitions: Int(flags, "reps", 3, 1, 20),
                 StableAfterSeconds: Int(flags, "stable-after", 7, 1, 60),
                 DeadlineSeconds: Int(flags, "deadline", 120, 10, 600),
-                Postgres: postgres), stop.Token);
+                Postgres: postgres), stop);
         default:
             Console.Error.WriteLine($"wgsupervisor-cluster-bench: unknown command '{args[0]}'\n{Usage}");
             return 2;
     }
-}
-catch (OperationCanceledException) when (stop.IsCancellationRequested)
-{
-    Console.Error.WriteLine("wgsupervisor-cluster-bench: stopped; nodes and labs removed");
-    return 130;
-}
-catch (ArgumentException e)
-{
-    Console.Error.WriteLine($"wgsupervisor-cluster-bench: {e.Message}\n{Usage}");
-    return 2;
-}
-finally
-{
-    Console.WriteLine($"load average at the end: {LoadAverage()}");
-}
+});

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using WgSupervisor.ClusterBenchmarks.Support;
+using WgSupervisor.Testing;
 
 namespace WgSupervisor.ClusterBenchmarks;
 
@@ -26,9 +27,9 @@ public static class PropagationBenchmark
     {
         var run = Guid.NewGuid().ToString("N")[..6];
         var clock = Stopwatch.StartNew();
-        var adminPorts = Enumerable.Range(0, options.Nodes).Select(_ => NodeProcess.FreePort()).ToArray();
-        var clusterPorts = Enumerable.Range(0, options.Nodes).Select(_ => NodeProcess.FreePort()).ToArray();
-        var nodes = new List<NodeProcess>();
+        var adminPorts = Enumerable.Range(0, options.Nodes).Select(_ => SupervisorProcess.FreePort()).ToArray();
+        var clusterPorts = Enumerable.Range(0, options.Nodes).Select(_ => SupervisorProcess.FreePort()).ToArray();
+        var nodes = new List<SupervisorProcess>();
         Console.WriteLine($"propagation: {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1 " +
                           $"(admin ports {string.Join(", ", adminPorts)}; Akka ports {string.Join(", ", clusterPorts)}), PostgreSQL journal, " +
                           $"PollIntervalSeconds {options.PollSeconds.ToString(CultureInfo.InvariantCulture)}, run {run}");
@@ -38,7 +39,7 @@ public static class PropagationBenchmark
             {
                 var name = $"p{i + 1}-{run}";
                 var started = clock.Elapsed;
-                nodes.Add(await NodeProcess.StartAsync(name, Config(options, name, i, adminPorts, clusterPorts), adminPorts[i], clock, cancellationToken));
+                nodes.Add(await ClusterNode.StartAsync(name, Config(options, name, i, adminPorts, clusterPorts), adminPorts[i], cancellationToken));
                 Console.WriteLine($"  {name} (pid {nodes[i].ProcessId}) answers /healthz after {(clock.Elapsed - started).TotalSeconds:0.0} s");
             }
             var total = options.Nodes * options.TunnelsPerNode;
@@ -125,7 +126,7 @@ public static class PropagationBenchmark
         }
         catch
         {
-            foreach (var node in nodes) Console.Error.WriteLine($"--- {node.Name}\n{node.Tail(30)}");
+            foreach (var node in nodes) Console.Error.WriteLine($"--- {node.Name}\n{node.Log.Tail(30)}");
             throw;
         }
         finally
@@ -142,7 +143,7 @@ public static class PropagationBenchmark
     /// the tunnel's state there. Returns the POST's round trip, the time until the observer showed it, and the time
     /// until the owner itself showed it (one read right after the 202).
     /// </summary>
-    private static async Task<(double Post, double Seen, double? Local)> ChangeAsync(NodeProcess owner, NodeProcess observer, string tunnel, string command,
+    private static async Task<(double Post, double Seen, double? Local)> ChangeAsync(SupervisorProcess owner, SupervisorProcess observer, string tunnel, string command,
         Func<string, bool> reached, List<double> pollGetMs, Stopwatch clock, CancellationToken cancellationToken)
     {
         var start = clock.Elapsed;
@@ -170,23 +171,16 @@ public static class PropagationBenchmark
         throw new TimeoutException($"{command} of {tunnel} on {owner.Name} not seen on {observer.Name} within {ChangeLimit.TotalSeconds:0} s");
     }
 
-    /// <summary>User + system CPU time of a process, from /proc/PID/stat (clock ticks of 1/100 s).</summary>
-    private static TimeSpan CpuTime(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // After the command: state is field 3, utime field 14, stime field 15 (1-based over the whole line).
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / 100.0);
-    }
+    /// <summary>User + system CPU time of a process, from /proc/PID/stat.</summary>
+    private static TimeSpan CpuTime(int pid) => CpuClock.Of(pid)?.Self ?? throw new InvalidOperationException($"process {pid} is gone");
 
-    private static async Task<string> StateAsync(NodeProcess node, string tunnel, CancellationToken cancellationToken) =>
+    private static async Task<string> StateAsync(SupervisorProcess node, string tunnel, CancellationToken cancellationToken) =>
         (await GetAsync(node, $"/api/tunnels/{tunnel}", cancellationToken))["state"]!.GetValue<string>();
 
-    private static async Task<JsonNode> GetAsync(NodeProcess node, string path, CancellationToken cancellationToken) =>
+    private static async Task<JsonNode> GetAsync(SupervisorProcess node, string path, CancellationToken cancellationToken) =>
         JsonNode.Parse(await node.Http.GetStringAsync(path, cancellationToken))!;
 
-    private static async Task<List<JsonNode>> TunnelsAsync(NodeProcess node, CancellationToken cancellationToken)
+    private static async Task<List<JsonNode>> TunnelsAsync(SupervisorProcess node, CancellationToken cancellationToken)
     {
         try
         {

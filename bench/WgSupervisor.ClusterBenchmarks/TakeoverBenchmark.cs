@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using WgSupervisor.ClusterBenchmarks.Support;
 using WgSupervisor.Lab;
+using WgSupervisor.Testing;
 
 namespace WgSupervisor.ClusterBenchmarks;
 
@@ -69,28 +70,27 @@ public static class TakeoverBenchmark
 
     private static async Task<Result> OnceAsync(Options options, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
         var lab = await StandbyLab.CreateAsync(namespacePrefix: "wgcb", interfaceTag: "cb");
         var run = Guid.NewGuid().ToString("N")[..6];
         var (primary, standby, witness) = ($"gwa-{run}", $"gwb-{run}", $"wit-{run}");
-        var admin = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToArray();
-        var cluster = Enumerable.Range(0, 3).Select(_ => NodeProcess.FreePort()).ToArray();
+        var admin = Enumerable.Range(0, 3).Select(_ => SupervisorProcess.FreePort()).ToArray();
+        var cluster = Enumerable.Range(0, 3).Select(_ => SupervisorProcess.FreePort()).ToArray();
         var tunnel = $"hq-{run}";
-        NodeProcess? a = null, b = null, w = null;
+        SupervisorProcess? a = null, b = null, w = null;
         Process? ping = null;
         try
         {
-            a = await NodeProcess.StartAsync(primary, Config(options, primary, 0, admin, cluster, new
+            a = await ClusterNode.StartAsync(primary, Config(options, primary, 0, admin, cluster, new
             {
                 Name = tunnel, Interface = lab.PrimaryInterface, PeerPublicKey = lab.SitePublicKey, Namespace = lab.PrimaryNamespace,
                 WgQuickConfig = lab.PrimaryConf, Standby = standby, Probe = Probe(),
-            }), admin[0], clock, cancellationToken);
-            b = await NodeProcess.StartAsync(standby, Config(options, standby, 1, admin, cluster, new
+            }), admin[0], cancellationToken);
+            b = await ClusterNode.StartAsync(standby, Config(options, standby, 1, admin, cluster, new
             {
                 Name = tunnel, Interface = lab.StandbyInterface, PeerPublicKey = lab.SitePublicKey, Namespace = lab.StandbyNamespace,
                 WgQuickConfig = lab.StandbyConf, Primary = primary, Probe = Probe(),
-            }), admin[1], clock, cancellationToken);
-            w = await NodeProcess.StartAsync(witness, Config(options, witness, 2, admin, cluster, null), admin[2], clock, cancellationToken);
+            }), admin[1], cancellationToken);
+            w = await ClusterNode.StartAsync(witness, Config(options, witness, 2, admin, cluster, null), admin[2], cancellationToken);
 
             await b.WaitUntilAsync($"{primary} carries {tunnel}, healthy, as {standby} sees it", Limit, () => CarriesAsync(b, tunnel, primary), cancellationToken);
             await b.WaitUntilAsync("the site pings the gateway through the primary", Limit, () => lab.SitePingsGatewayAsync(), cancellationToken);
@@ -102,26 +102,26 @@ public static class TakeoverBenchmark
             // kill -9 of the primary's node and its wireguard-go, by PID, back to back.
             using (var wg = Process.GetProcessById(wireGuardGo))
             {
-                a.Kill();
+                a.Kill(waitForExit: false);
                 wg.Kill();
             }
-            var killed = clock.Elapsed;
+            var killed = Stopwatch.GetTimestamp();
             var killedWall = DateTimeOffset.UtcNow;
             ping = StartPing(lab.SiteNamespace, options.DeadlineSeconds);
             var firstAnswer = await FirstAnswerAsync(ping, killedWall, options.DeadlineSeconds, cancellationToken);
             // The standby's lines may arrive a moment after the ping is answered.
             await b.WaitUntilAsync("the standby logs that it carries the tunnel", TimeSpan.FromSeconds(30),
-                () => Task.FromResult(b.FirstLine("this node carries it now", killed) is not null), cancellationToken);
+                () => Task.FromResult(b.Log.FirstSince("this node carries it now", killed) is not null), cancellationToken);
             return new Result(
-                b.FirstLine($"Node {primary} is Unreachable", killed) - killed,
-                b.FirstLine($"Node {primary} is Down", killed) - killed,
-                b.FirstLine("this node carries it now", killed) - killed,
+                b.Log.FirstSince($"Node {primary} is Unreachable", killed),
+                b.Log.FirstSince($"Node {primary} is Down", killed),
+                b.Log.FirstSince("this node carries it now", killed),
                 firstAnswer,
                 firstAnswer is null ? $"no answer within {options.DeadlineSeconds} s" : null);
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException or LabException)
         {
-            foreach (var node in new[] { a, b, w }) if (node is not null) Console.Error.WriteLine($"--- {node.Name}\n{node.Tail(30)}");
+            foreach (var node in new[] { a, b, w }) if (node is not null) Console.Error.WriteLine($"--- {node.Name}\n{node.Log.Tail(30)}");
             return new Result(null, null, null, null, e.Message.Split('\n')[0]);
         }
         finally
@@ -170,7 +170,7 @@ public static class TakeoverBenchmark
         return null;
     }
 
-    private static async Task<bool> CarriesAsync(NodeProcess asked, string tunnel, string node)
+    private static async Task<bool> CarriesAsync(SupervisorProcess asked, string tunnel, string node)
     {
         try
         {

@@ -1,13 +1,14 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Persistence.Sql;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.FleetBenchmarks.Support;
+using WgSupervisor.Host.Configuration;
+using WgSupervisor.Testing;
 
 namespace WgSupervisor.FleetBenchmarks;
 
@@ -38,7 +39,7 @@ public static class JournalBenchmark
 
         Console.WriteLine($"journal: TunnelHistory actors × {eventsPerHistory} events each (stale, repair-started, repair-finished, healthy, …), " +
                           $"HistorySettings.Default (batch ≤ {history.MaxBatch}) with a snapshot every {history.SnapshotEvery} events (0: none), journal parallelism 1; each figure is the median of {repeat} run(s), " +
-                          $"fresh persistence ids per run; load average before: {ProcSample.LoadAverage()}");
+                          $"fresh persistence ids per run; load average before: {BenchArguments.LoadAverage()}");
         var results = new Table("backend", "mode", "histories", "events", "median s", "events/s (median)", "events/s (best)",
             "CPU % of one core (this process)");
         foreach (var backend in backends)
@@ -80,7 +81,7 @@ public static class JournalBenchmark
         }
         Console.WriteLine();
         results.Print();
-        Console.WriteLine($"load average after: {ProcSample.LoadAverage()}");
+        Console.WriteLine($"load average after: {BenchArguments.LoadAverage()}");
         return 0;
     }
 
@@ -183,69 +184,31 @@ public static class JournalBenchmark
 
     private static async Task<string> PostgresUrlAsync()
     {
-        var script = Path.Combine(RepositoryRoot(), "scripts", "postgres.sh");
+        var script = Path.Combine(Repository.Root, "scripts", "postgres.sh");
         using var process = Process.Start(new ProcessStartInfo("bash", [script, "url"]) { RedirectStandardOutput = true })!;
         var url = (await process.StandardOutput.ReadToEndAsync()).Trim();
         await process.WaitForExitAsync();
         return process.ExitCode == 0 && url.Length > 0 ? url : throw new InvalidOperationException("scripts/postgres.sh url failed");
     }
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WgSupervisor.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("cannot find WgSupervisor.sln");
-    }
-
     private abstract class BenchDatabaseHandle : IAsyncDisposable
     {
-        protected abstract string ConnectionString { get; }
-        protected abstract string ProviderName { get; }
+        protected abstract JournalConfig Journal { get; }
 
-        /// <summary>As tests/WgSupervisor.Persistence.Tests/JournalBackend.cs, with the host's journal parallelism of 1.</summary>
-        public Config AkkaConfig() => ConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
-            akka.persistence.journal.plugin = "akka.persistence.journal.sql"
-            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-            akka.persistence.journal.sql {
-              connection-string = "{{ConnectionString}}"
-              provider-name = "{{ProviderName}}"
-              auto-initialize = on
-              parallelism = 1
-            }
-            akka.persistence.snapshot-store.sql {
-              connection-string = "{{ConnectionString}}"
-              provider-name = "{{ProviderName}}"
-              auto-initialize = on
-            }
-            akka.actor.serializers.wgsupervisor-events = "WgSupervisor.Actors.Serialization.TunnelEventSerializer, WgSupervisor.Actors"
-            akka.actor.serialization-identifiers."WgSupervisor.Actors.Serialization.TunnelEventSerializer, WgSupervisor.Actors" = 7301
-            akka.actor.serialization-bindings {
-              "WgSupervisor.Domain.Tunnels.ITunnelEvent, WgSupervisor.Domain" = wgsupervisor-events
-              "WgSupervisor.Domain.Tunnels.TunnelState, WgSupervisor.Domain" = wgsupervisor-events
-            }
-            """).WithFallback(SqlPersistence.DefaultConfiguration);
+        /// <summary>The host's own journal settings (one writer; SQLite in WAL mode), as the persistence specs use them.</summary>
+        public Config AkkaConfig() => HistoryJournal.ActorSystemConfig(Journal, logLevel: "WARNING");
 
         public abstract ValueTask DisposeAsync();
     }
 
-    /// <summary>A temporary SQLite file in WAL mode (as the host prepares it), deleted afterwards.</summary>
+    /// <summary>A temporary SQLite file, switched to WAL by the host's journal code, deleted afterwards.</summary>
     private sealed class SqliteDatabase : BenchDatabaseHandle
     {
         private readonly string _path = Path.Combine(Path.GetTempPath(), $"wgs-fleetbench-journal-{Guid.NewGuid():N}.db");
 
-        public SqliteDatabase()
-        {
-            using var connection = new SqliteConnection(ConnectionString);
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL;";
-            command.ExecuteNonQuery();
-            Console.WriteLine($"sqlite: {_path} (WAL)");
-        }
+        public SqliteDatabase() => Console.WriteLine($"sqlite: {_path} (WAL)");
 
-        protected override string ConnectionString => new SqliteConnectionStringBuilder { DataSource = _path }.ToString();
-        protected override string ProviderName => LinqToDB.ProviderName.SQLiteMS;
+        protected override JournalConfig Journal => HistoryJournal.Sqlite(_path);
 
         public override ValueTask DisposeAsync()
         {
@@ -263,8 +226,7 @@ public static class JournalBenchmark
 
         private PostgresDatabase(string connectionString) => _connectionString = connectionString;
 
-        protected override string ConnectionString => _connectionString;
-        protected override string ProviderName => LinqToDB.ProviderName.PostgreSQL15;
+        protected override JournalConfig Journal => HistoryJournal.Postgres(_connectionString);
 
         public static async Task<PostgresDatabase> CreateAsync(string url)
         {

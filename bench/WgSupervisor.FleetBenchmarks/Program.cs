@@ -1,5 +1,6 @@
 using WgSupervisor.FleetBenchmarks;
 using WgSupervisor.FleetBenchmarks.Support;
+using WgSupervisor.Testing;
 
 // Benchmarks for the fleet (issue 4). They print figures and assert nothing.
 //   dotnet run -c Release --project bench/WgSupervisor.FleetBenchmarks -- storm|scale|journal [--option value ...]
@@ -22,7 +23,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     return args.Length == 0 ? 2 : 0;
 }
 
-Console.CancelKeyPress += (_, _) => SupervisorRun.KillAllStartedByUs();
+// Ctrl-C ends the program: first kill (by PID) every supervisor it started and remove their directories.
+Console.CancelKeyPress += (_, _) => SupervisorProcess.KillAllStartedHere();
 try
 {
     var options = new Options(args.Skip(1));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using WgSupervisor.FleetBenchmarks.Support;
+using WgSupervisor.Testing;
 
 namespace WgSupervisor.FleetBenchmarks;
 
@@ -25,8 +26,9 @@ public static class ScaleBenchmark
         options.RejectUnknown();
         if (minutes * 60 <= warmup + every) throw new ArgumentException($"--minutes must leave time after the {warmup} s warm-up");
 
-        var directory = SupervisorRun.NewDirectory("scale");
-        var port = SupervisorRun.FreePort();
+        var files = FleetSupervisor.NewRun("scale");
+        var directory = files.Directory;
+        var port = SupervisorProcess.FreePort();
         var config = new
         {
             NodeName = "scale",
@@ -41,9 +43,9 @@ public static class ScaleBenchmark
                           "(StaleAfter 180 s, VerifyTimeout 20 s, the default ladder and backoff, MaxConcurrentRestarts 2), " +
                           "journal SQLite");
         Console.WriteLine($"run {minutes} min, /proc sampled every {every} s, CPU averaged after a {warmup} s warm-up; " +
-                          $"{Environment.ProcessorCount} cores, clock ticks {ProcSample.TicksPerSecond}/s; load average before: {ProcSample.LoadAverage()}");
+                          $"{Environment.ProcessorCount} cores, clock ticks {ProcSample.TicksPerSecond}/s; load average before: {BenchArguments.LoadAverage()}");
 
-        await using var run = await SupervisorRun.StartAsync(directory, port, config, environment: hostEnvironment);
+        await using var run = await FleetSupervisor.StartAsync(files, port, config, hostEnvironment);
         var pid = run.ProcessId;
         // Elapsed time counts from the process start (the /healthz wait is part of the start-up).
         var startedAt = run.StartedAt;
@@ -63,7 +65,7 @@ public static class ScaleBenchmark
             if (next >= end) break;
             next += every;
         }
-        Console.WriteLine($"load average after: {ProcSample.LoadAverage()}");
+        Console.WriteLine($"load average after: {BenchArguments.LoadAverage()}");
 
         // Only now ask the supervisor anything, so that the API costs nothing in the figures.
         var list = (await run.GetJsonAsync("/api/tunnels")).AsArray();
@@ -72,8 +74,8 @@ public static class ScaleBenchmark
         var repairs = list.Sum(t => t!["restartCount"]!.GetValue<int>());
         var events = (await run.AllEventsAsync()).Count;
         var journalBytes = new DirectoryInfo(directory).GetFiles("journal.db*").Sum(f => f.Length);
-        if (keepLog is not null) run.CopyLogTo(keepLog);
-        var logLines = File.ReadLines(run.LogPath).Count();
+        if (keepLog is not null) run.Log.CopyTo(keepLog);
+        var logLines = File.ReadLines(run.Log.FilePath!).Count();
 
         Console.WriteLine();
         Console.WriteLine("Samples (every 30 s shown; CPU % of one core over the preceding interval)");

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using WgSupervisor.FleetBenchmarks.Support;
+using WgSupervisor.Testing;
 
 namespace WgSupervisor.FleetBenchmarks;
 
@@ -39,8 +40,9 @@ public static class StormBenchmark
         if (provider is not ("sqlite" or "postgres")) throw new ArgumentException("--journal: sqlite or postgres");
         if (provider == "postgres" && connectionString is null) throw new ArgumentException("--journal postgres needs --connection-string");
 
-        var directory = SupervisorRun.NewDirectory("storm");
-        var port = SupervisorRun.FreePort();
+        var files = FleetSupervisor.NewRun("storm");
+        var directory = files.Directory;
+        var port = SupervisorProcess.FreePort();
         var node = $"storm{Guid.NewGuid():N}"[..13];
         var worldFile = Path.Combine(directory, "world.json");
         var config = new
@@ -69,9 +71,9 @@ public static class StormBenchmark
         Console.WriteLine($"storm: {tunnels} simulated tunnels all broken {breakAfter} s after the simulator starts; " +
                           $"MaxConcurrentRestarts {permits}, ladder [restart-interface], RepairSeconds {repairSeconds}, FixProbability 1.0, " +
                           $"StaleAfter {staleAfter} s, VerifyTimeout {verifyTimeout} s, poll {poll} s, journal {provider}");
-        Console.WriteLine($"host: {SupervisorRun.HostAssembly}; load average before: {ProcSample.LoadAverage()}");
+        Console.WriteLine($"host: {FleetSupervisor.HostAssembly}; load average before: {BenchArguments.LoadAverage()}");
 
-        await using var run = await SupervisorRun.StartAsync(directory, port, config, environment: hostEnvironment);
+        await using var run = await FleetSupervisor.StartAsync(files, port, config, hostEnvironment);
         Console.WriteLine($"supervisor PID {run.ProcessId} on {run.BaseUrl}" +
                           (hostEnvironment.Count > 0 ? $"; environment {string.Join(' ', hostEnvironment.Select(e => $"{e.Key}={e.Value}"))}" : ""));
         var clock = Stopwatch.StartNew();
@@ -140,14 +142,14 @@ public static class StormBenchmark
         await Task.Delay(500);
         await stop.CancelAsync();
         await fleetSampler;
-        Console.WriteLine($"all healthy (API) at {allHealthySeen:HH:mm:ss.fff}; load average after: {ProcSample.LoadAverage()}");
+        Console.WriteLine($"all healthy (API) at {allHealthySeen:HH:mm:ss.fff}; load average after: {BenchArguments.LoadAverage()}");
 
         // The journal: wait for the history backlog to drain, then read every event.
         var drain = Stopwatch.StartNew();
         while ((await run.GetJsonAsync("/api/fleet"))["pendingHistoryEvents"]!.GetValue<int>() > 0 && drain.Elapsed < TimeSpan.FromSeconds(60))
             await Task.Delay(200);
         var events = (await run.AllEventsAsync()).Where(e => e["node"]?.GetValue<string>() == node).ToList();
-        if (keepLog is not null) run.CopyLogTo(keepLog);
+        if (keepLog is not null) run.Log.CopyTo(keepLog);
         var samples = fleetSamples.ToList();
         Report(events, samples, fleetErrors, outage.Value, allHealthySeen.Value, tunnels, permits);
         return 0;

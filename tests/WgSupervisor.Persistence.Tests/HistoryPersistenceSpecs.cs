@@ -189,17 +189,17 @@ public abstract class HistoryPersistenceSpecs
         new TunnelBecameHealthy(at.AddSeconds(8), "recovered during backoff"),
     ];
 
-    private static IActorRef Attach(ActorSystem system, TestKit kit, string persistenceId, HistorySettings? settings = null)
+    internal static IActorRef Attach(ActorSystem system, TestKit kit, string persistenceId, HistorySettings? settings = null)
     {
         var history = system.ActorOf(TunnelHistory.Props(persistenceId, settings ?? HistorySettings.Default));
         history.Tell(TunnelHistory.Attach.Instance, kit.TestActor);
         return history;
     }
 
-    private static TunnelHistory.HistoryRecovered Recovered(TestKit kit) => kit.FishForMessage<TunnelHistory.HistoryRecovered>(_ => true, Wait);
+    internal static TunnelHistory.HistoryRecovered Recovered(TestKit kit) => kit.FishForMessage<TunnelHistory.HistoryRecovered>(_ => true, Wait);
 
     /// <summary>The history reports its backlog after each write: wait until the journal acknowledged <paramref name="sequenceNr"/>.</summary>
-    private static void WaitUntilWritten(TestKit kit, long sequenceNr) =>
+    internal static void WaitUntilWritten(TestKit kit, long sequenceNr) =>
         kit.FishForMessage<TunnelHistory.HistoryBacklog>(b => b.PendingEvents == 0 && b.WrittenUpTo >= sequenceNr, Wait);
 
     private static int CountReadable(ActorSystem system, string persistenceId) =>
@@ -207,7 +207,7 @@ public abstract class HistoryPersistenceSpecs
             .CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
             .RunWith(Sink.Seq<EventEnvelope>(), system.Materializer()).Result.Count;
 
-    private static void RunSystem(JournalBackend db, string extra, Action<ActorSystem, TestKit> body)
+    internal static void RunSystem(JournalBackend db, string extra, Action<ActorSystem, TestKit> body)
     {
         var system = ActorSystem.Create("history", db.AkkaConfig(extra));
         var kit = new TestKit(system);

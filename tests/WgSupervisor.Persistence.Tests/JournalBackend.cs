@@ -1,57 +1,39 @@
 using System.Data.Common;
 using Akka.Configuration;
-using Akka.Persistence.Sql;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using WgSupervisor.Host.Configuration;
+using WgSupervisor.Testing;
 
 namespace WgSupervisor.Persistence.Tests;
 
 /// <summary>
 /// A real journal database for one spec class: a fresh SQLite file, or a fresh schema-free PostgreSQL
-/// database state (tables dropped before and after). PostgreSQL comes from WGSUPERVISOR_TEST_POSTGRES (scripts/test.sh
-/// sets it); without it the PostgreSQL specs skip, except under CI=true where that is a failure.
+/// database state (tables dropped before and after), configured by the host's own journal code. PostgreSQL comes
+/// from WGSUPERVISOR_TEST_POSTGRES (scripts/test.sh sets it); without it the PostgreSQL specs skip, except under
+/// CI=true where that is a failure.
 /// </summary>
 public abstract class JournalBackend : IDisposable
 {
-    public abstract string ProviderName { get; }
     public abstract string ConnectionString { get; }
     public abstract DbConnection Open();
 
-    public Config AkkaConfig(string extra = "") => ConfigurationFactory.ParseString($$"""
-        akka.loglevel = INFO
-        akka.persistence.journal.plugin = "akka.persistence.journal.sql"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.sql"
-        akka.persistence.journal.sql {
-          connection-string = "{{ConnectionString}}"
-          provider-name = "{{ProviderName}}"
-          auto-initialize = on
-          parallelism = 1
-        }
-        akka.persistence.snapshot-store.sql {
-          connection-string = "{{ConnectionString}}"
-          provider-name = "{{ProviderName}}"
-          auto-initialize = on
-        }
-        akka.persistence.query.journal.sql {
-          connection-string = "{{ConnectionString}}"
-          provider-name = "{{ProviderName}}"
-        }
-        akka.actor.serializers.wgsupervisor-events = "WgSupervisor.Actors.Serialization.TunnelEventSerializer, WgSupervisor.Actors"
-        akka.actor.serialization-identifiers."WgSupervisor.Actors.Serialization.TunnelEventSerializer, WgSupervisor.Actors" = 7301
-        akka.actor.serialization-bindings {
-          "WgSupervisor.Domain.Tunnels.ITunnelEvent, WgSupervisor.Domain" = wgsupervisor-events
-          "WgSupervisor.Domain.Tunnels.TunnelState, WgSupervisor.Domain" = wgsupervisor-events
-        }
-        {{extra}}
-        """).WithFallback(SqlPersistence.DefaultConfiguration);
+    /// <summary>The journal section the host would read for this database.</summary>
+    public abstract JournalConfig Journal { get; }
 
-    public long Scalar(string sql)
+    /// <summary>The host's own journal settings for this database (HistoryJournal → JournalSetup), <paramref name="extra"/> on top.</summary>
+    public Config AkkaConfig(string extra = "") => HistoryJournal.ActorSystemConfig(Journal, "INFO", extra);
+
+    public long Scalar(string sql) => Convert.ToInt64(Query(sql));
+
+    /// <summary>The first column of the first row, as the database gives it.</summary>
+    public object? Query(string sql)
     {
         using var connection = Open();
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;
-        return Convert.ToInt64(command.ExecuteScalar());
+        return command.ExecuteScalar();
     }
 
     public void Execute(string sql, params (string Name, object Value)[] parameters)
@@ -77,7 +59,8 @@ public sealed class SqliteBackend : JournalBackend
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"wgs-journal-{Guid.NewGuid():N}.db");
 
-    public override string ProviderName => LinqToDB.ProviderName.SQLiteMS;
+    public string FilePath => _path;
+    public override JournalConfig Journal => HistoryJournal.Sqlite(_path);
     public override string ConnectionString => new SqliteConnectionStringBuilder { DataSource = _path }.ToString();
     public override DbConnection Open() => new SqliteConnection(ConnectionString);
 
@@ -107,7 +90,7 @@ public sealed class PostgresBackend : JournalBackend
         DropTables();
     }
 
-    public override string ProviderName => LinqToDB.ProviderName.PostgreSQL15;
+    public override JournalConfig Journal => HistoryJournal.Postgres(ConnectionString);
     public override string ConnectionString { get; }
     public override DbConnection Open() => new NpgsqlConnection(ConnectionString);
 

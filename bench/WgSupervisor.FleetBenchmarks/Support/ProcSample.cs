@@ -1,38 +1,22 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
+using WgSupervisor.Testing;
 
 namespace WgSupervisor.FleetBenchmarks.Support;
 
 /// <summary>One reading of a process's CPU time (utime + stime, /proc/PID/stat) and resident memory (VmRSS, /proc/PID/status).</summary>
-public readonly record struct ProcSample(DateTimeOffset At, double ElapsedSeconds, long CpuTicks, long RssKiB)
+public readonly record struct ProcSample(DateTimeOffset At, double ElapsedSeconds, double CpuSeconds, long RssKiB)
 {
-    private static readonly Lazy<long> Ticks = new(() =>
-    {
-        var value = sysconf(ScClkTck);
-        return value > 0 ? value : 100;
-    });
+    /// <summary>Clock ticks per second of the CPU times.</summary>
+    public static long TicksPerSecond => CpuClock.TicksPerSecond;
 
-    private const int ScClkTck = 2; // _SC_CLK_TCK on Linux
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern long sysconf(int name);
-
-    /// <summary>Clock ticks per second (sysconf(_SC_CLK_TCK), 100 on Linux).</summary>
-    public static long TicksPerSecond => Ticks.Value;
-
-    public double CpuSeconds => (double)CpuTicks / TicksPerSecond;
     public double RssMiB => RssKiB / 1024.0;
 
     /// <summary>Null once the process is gone.</summary>
     public static ProcSample? Read(int pid, double elapsedSeconds)
     {
+        if (CpuClock.Of(pid) is not { } cpu) return null;
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            // The command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            // fields[0] is field 3 (state); utime is field 14, stime field 15.
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             long rss = 0;
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
@@ -40,24 +24,11 @@ public readonly record struct ProcSample(DateTimeOffset At, double ElapsedSecond
                 rss = long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
                 break;
             }
-            return new ProcSample(DateTimeOffset.UtcNow, elapsedSeconds, ticks, rss);
+            return new ProcSample(DateTimeOffset.UtcNow, elapsedSeconds, cpu.Self.TotalSeconds, rss);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
             return null;
-        }
-    }
-
-    /// <summary>The 1-minute load average, for the record (other work on the machine skews timings).</summary>
-    public static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
         }
     }
 }

@@ -72,9 +72,7 @@ public static class AkkaSetup
                 .AddHocon(config.Cluster.AcceptableHeartbeatPause is { } pause
                     ? $"akka.cluster.failure-detector.acceptable-heartbeat-pause = {pause.TotalMilliseconds:0}ms"
                     : "", HoconAddMode.Prepend)
-                .WithSqlPersistence(journal.Journal, journal.Snapshot)
-                // One writer keeps SQLite free of lock contention (and costs PostgreSQL little at our event rates).
-                .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
+                .WithWgSupervisorJournal(journal)
                 // Our timers are seconds long: a 100-ms scheduler tick instead of 10 ms takes most of an idle node's CPU away
                 // (1,000 tunnels: 2.9 % -> 1.2 % of one core in the scale benchmark).
                 .AddHocon("akka.scheduler.tick-duration = 100ms", HoconAddMode.Prepend)

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using WgSupervisor.Lab;
+using WgSupervisor.WireGuard.Processes;
 
 namespace WgSupervisor.Integration.Tests.Support;
 
@@ -14,6 +16,7 @@ namespace WgSupervisor.Integration.Tests.Support;
 public sealed class ClusterLab : IAsyncDisposable
 {
     public const string HostAddress = "10.250.200.254";
+    private static readonly LabCommands Commands = new(new ProcessRunner());
     private readonly string _runId = "c" + Guid.NewGuid().ToString("N")[..4];
     private readonly List<string> _namespaces = [];
     private readonly List<Process> _processes = [];
@@ -77,21 +80,7 @@ public sealed class ClusterLab : IAsyncDisposable
     /// <summary>Starts the supervisor in node <paramref name="node"/>'s namespace.</summary>
     public Process StartNode(int node, string configPath, Action<string> output)
     {
-        var start = new ProcessStartInfo("ip")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(configPath)!,
-        };
-        foreach (var argument in new[] { "netns", "exec", NodeNamespace(node), "dotnet", SupervisorProcess.HostAssembly, "--config", configPath })
-            start.ArgumentList.Add(argument);
-        start.Environment["WGSUPERVISOR_ADMIN_TOKEN"] = SupervisorProcess.AdminToken;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var process = OwnProcess.Start(SupervisorProcess.StartInfo(new SupervisorStart(configPath) { NetworkNamespace = NodeNamespace(node) }), output);
         _processes.Add(process);
         _processIds.Add(process.Id);
         return process;
@@ -150,19 +139,7 @@ public sealed class ClusterLab : IAsyncDisposable
         await Run("ip", "-n", name, "link", "set", "lo", "up");
     }
 
-    private static async Task Run(string program, params string[] arguments)
-    {
-        var (code, error) = await TryRun(program, arguments);
-        if (code != 0) throw new InvalidOperationException($"{program} {string.Join(' ', arguments)}: exit {code}: {error}");
-    }
+    private static Task Run(string program, params string[] arguments) => Commands.RunAsync(program, arguments);
 
-    private static async Task<(int Code, string Error)> TryRun(string program, params string[] arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
-        var error = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(limit.Token);
-        return (process.ExitCode, await error);
-    }
+    private static Task TryRun(string program, params string[] arguments) => Commands.TryAsync(null, program, arguments);
 }

@@ -11,15 +11,7 @@ public static class Prerequisites
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The repository's root (where WgSupervisor.sln is).</summary>
-    public static string RepositoryRoot
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "WgSupervisor.sln"))) directory = directory.Parent;
-            return directory?.FullName ?? throw new InvalidOperationException("cannot find WgSupervisor.sln above the test directory");
-        }
-    }
+    public static string RepositoryRoot => Repository.Root;
 
     /// <summary>The tests' PostgreSQL (WGSUPERVISOR_TEST_POSTGRES, set by scripts/test.sh) and root to stop and start it.</summary>
     public static string RequirePostgres()

@@ -1,22 +1,28 @@
 using System.Text.Json;
 using WgSupervisor.Lab;
 
-namespace WgSupervisor.Integration.Tests.Support;
+namespace WgSupervisor.Testing;
 
-/// <summary>Writes a supervisor configuration file for a test, in its own temporary directory.</summary>
+/// <summary>A supervisor configuration file in a temporary directory of its own (with room for the journal), removed on Dispose.</summary>
 public sealed class SupervisorConfigFile : IDisposable
 {
-    public SupervisorConfigFile(object configuration)
+    /// <param name="configuration">Serialized as the file's JSON.</param>
+    /// <param name="prefix">Starts the directory's name, to tell whose it is (wgs-test-…, wgs-bench-…).</param>
+    public SupervisorConfigFile(object configuration, string prefix = "wgs-test")
     {
-        Directory = Path.Combine(Path.GetTempPath(), $"wgs-test-{Guid.NewGuid():N}");
+        Directory = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(Directory);
         FilePath = System.IO.Path.Combine(Directory, "wgsupervisor.json");
-        File.WriteAllText(FilePath, JsonSerializer.Serialize(configuration, new JsonSerializerOptions { WriteIndented = true }));
+        Write(configuration);
     }
 
     public string Directory { get; }
     public string FilePath { get; }
     public string JournalPath => System.IO.Path.Combine(Directory, "journal.db");
+
+    /// <summary>Replaces the file's content (for a configuration that names <see cref="JournalPath"/> or a port chosen later).</summary>
+    public void Write(object configuration) =>
+        File.WriteAllText(FilePath, JsonSerializer.Serialize(configuration, new JsonSerializerOptions { WriteIndented = true }));
 
     public static readonly string[] DefaultLadder = ["reresolve-endpoint", "reset-peer", "restart-interface"];
 
@@ -25,9 +31,9 @@ public sealed class SupervisorConfigFile : IDisposable
 
     /// <summary>A fast-moving configuration for one lab: short thresholds so that a test sees a whole episode in seconds.</summary>
     public static object ForLab(WireGuardLab lab, int port, string journalPath, double staleAfterSeconds = 5, double verifyTimeoutSeconds = 4,
-        int maxConcurrentRestarts = 2, string[]? ladder = null, Func<LabSite, object?>? probe = null) => new
+        int maxConcurrentRestarts = 2, string[]? ladder = null, Func<LabSite, object?>? probe = null, string nodeName = "itest") => new
     {
-        NodeName = "itest",
+        NodeName = nodeName,
         Admin = new { Url = $"http://127.0.0.1:{port}" },
         PollIntervalSeconds = 1,
         MaxConcurrentRestarts = maxConcurrentRestarts,

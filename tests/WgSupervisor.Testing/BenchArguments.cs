@@ -1,10 +1,9 @@
 using System.Globalization;
 
-namespace WgSupervisor.Bench.Shared;
+namespace WgSupervisor.Testing;
 
 /// <summary>The "--flag value" arguments of the benchmark programs, checked with messages that name the flag.</summary>
-/// <remarks>Compiled into each benchmark program (linked source): the programs share no library.</remarks>
-internal static class BenchArguments
+public static class BenchArguments
 {
     public static Dictionary<string, string> Flags(string[] rest)
     {
@@ -34,6 +33,7 @@ internal static class BenchArguments
         return items.Length == 0 ? throw new ArgumentException($"--{name} is empty") : items;
     }
 
+    /// <summary>The 1-, 5- and 15-minute load averages, for the record (other work on the machine skews timings).</summary>
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 }
