@@ -10,7 +10,6 @@ using WgSupervisor.Domain.Tunnels;
 using Xunit;
 using Xunit.Abstractions;
 using static WgSupervisor.Actors.Tunnels.TunnelProtocol;
-using RepairCall = WgSupervisor.Actors.Specs.Support.FakeWireGuard.RepairCall;
 
 namespace WgSupervisor.Actors.Specs;
 
