@@ -117,12 +117,16 @@ public sealed class DiscoverySpecs : Akka.TestKit.Xunit2.TestKit
         var name = NameOf("hub0", Key(1));
         AwaitAssert(() => Assert.Equal(TunnelPhase.Healthy, Tunnel(fleet, name).Phase), Wait);
         var retiring = ActorOf(fleet, name);
+        var history = ChildOf(fleet, "history-" + Uri.EscapeDataString(name));
         var watcher = CreateTestProbe();
         watcher.Watch(retiring);
+        watcher.Watch(history);
         Clock.Advance(TimeSpan.FromSeconds(5));
         fleet.Tell(new NamespaceObserved(Snapshot("hub0")));
         _recorded.Expect<TunnelProtocol.EventRecorded>(r => r.Event is TunnelRetired, hint: "retired");
-        watcher.ExpectTerminated(retiring, Wait);
+        // Retiring ends with both the tunnel actor and its history stopped (the history once its events are written).
+        var stopped = new[] { watcher.ExpectMsg<Terminated>(Wait).ActorRef, watcher.ExpectMsg<Terminated>(Wait).ActorRef };
+        Assert.Equal(new[] { retiring, history }.OrderBy(a => a.Path.ToString()), stopped.OrderBy(a => a.Path.ToString()));
 
         Clock.Advance(TimeSpan.FromSeconds(5));
         fleet.Tell(new NamespaceObserved(Snapshot("hub0", (Key(1), VirtualNow))));
@@ -163,6 +167,31 @@ public sealed class DiscoverySpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(RepairRung.ResetPeer, _wireGuard.Repairs.Single().Rung);
         var summary = Tunnel(fleet, name);
         Assert.Equal(TunnelPhase.Restarting, summary.Phase);
+        Assert.DoesNotContain(_recorded.All.OfType<TunnelProtocol.EventRecorded>(), r => r.Event is TunnelRetired);
+    }
+
+    [Fact]
+    public void A_discovered_peer_missing_while_its_own_repair_runs_is_not_retired()
+    {
+        var fleet = StartFleet(_wireGuard);
+        var handshake = VirtualNow;
+        fleet.Tell(new NamespaceObserved(Snapshot("hub0", (Key(1), handshake))));
+        var name = NameOf("hub0", Key(1));
+        AwaitAssert(() => Assert.Equal(TunnelPhase.Healthy, Tunnel(fleet, name).Phase), Wait);
+        Clock.Advance(Template.StaleAfter + TimeSpan.FromSeconds(1));
+        fleet.Tell(new NamespaceObserved(Snapshot("hub0", (Key(1), handshake))));
+        AwaitAssert(() => Assert.Equal(TunnelPhase.Restarting, Tunnel(fleet, name).Phase), Wait);
+        var reset = _wireGuard.Repairs.Single();
+        Assert.Equal(RepairRung.ResetPeer, reset.Rung);
+
+        // Resetting the peer removes it and adds it back: a poll in between must not take it for gone.
+        fleet.Tell(new NamespaceObserved(Snapshot("hub0")));
+        Assert.Equal(TunnelPhase.Restarting, Tunnel(fleet, name).Phase);
+        reset.Succeed();
+        Clock.Advance(TimeSpan.FromSeconds(1));
+        fleet.Tell(new NamespaceObserved(Snapshot("hub0", (Key(1), VirtualNow))));
+
+        AwaitAssert(() => Assert.Equal(TunnelPhase.Healthy, Tunnel(fleet, name).Phase), Wait);
         Assert.DoesNotContain(_recorded.All.OfType<TunnelProtocol.EventRecorded>(), r => r.Event is TunnelRetired);
     }
 
@@ -212,8 +241,9 @@ public sealed class DiscoverySpecs : Akka.TestKit.Xunit2.TestKit
     private IReadOnlyList<TunnelSummary> Tunnels(IActorRef fleet) => Ask<TunnelList>(fleet, new GetTunnels()).Tunnels;
     private TunnelSummary Tunnel(IActorRef fleet, string name) => Ask<TunnelFound>(fleet, new GetTunnel(name)).Tunnel;
 
-    private IActorRef ActorOf(IActorRef fleet, string tunnel) =>
-        Sys.ActorSelection(fleet.Path / ("tunnel-" + Uri.EscapeDataString(tunnel))).ResolveOne(Wait).GetAwaiter().GetResult();
+    private IActorRef ActorOf(IActorRef fleet, string tunnel) => ChildOf(fleet, "tunnel-" + Uri.EscapeDataString(tunnel));
+
+    private IActorRef ChildOf(IActorRef fleet, string child) => Sys.ActorSelection(fleet.Path / child).ResolveOne(Wait).GetAwaiter().GetResult();
 
     /// <summary>The fake WireGuard, with a wg-quick conf that declares every peer (the desired state keeps them).</summary>
     private sealed class DeclaringWireGuard(FakeWireGuard inner) : IWireGuard
