@@ -193,7 +193,7 @@ public static class JournalBenchmark
 
     private abstract class BenchDatabaseHandle : IAsyncDisposable
     {
-        protected abstract JournalConfig Journal { get; }
+        protected abstract JournalSettings Journal { get; }
 
         /// <summary>The host's own journal settings (one writer; SQLite in WAL mode), as the persistence specs use them.</summary>
         public Config AkkaConfig() => HistoryJournal.ActorSystemConfig(Journal, logLevel: "WARNING");
@@ -208,7 +208,7 @@ public static class JournalBenchmark
 
         public SqliteDatabase() => Console.WriteLine($"sqlite: {_path} (WAL)");
 
-        protected override JournalConfig Journal => HistoryJournal.Sqlite(_path);
+        protected override JournalSettings Journal => HistoryJournal.Sqlite(_path);
 
         public override ValueTask DisposeAsync()
         {
@@ -226,7 +226,7 @@ public static class JournalBenchmark
 
         private PostgresDatabase(string connectionString) => _connectionString = connectionString;
 
-        protected override JournalConfig Journal => HistoryJournal.Postgres(_connectionString);
+        protected override JournalSettings Journal => HistoryJournal.Postgres(_connectionString);
 
         public static async Task<PostgresDatabase> CreateAsync(string url)
         {

@@ -11,6 +11,7 @@ using WgSupervisor.Domain.Tunnels;
 using Xunit;
 using Xunit.Abstractions;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
+using static WgSupervisor.Actors.Observation.PollerActor;
 
 namespace WgSupervisor.Actors.Specs;
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.TestKit;
+using WgSupervisor.Actors.Observation;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Specs.Support;
 using WgSupervisor.Actors.Tunnels;
@@ -43,7 +44,7 @@ public sealed class MaintenanceSpecs(ITestOutputHelper output) : OneTunnelSpec(o
         Assert.Equal(0, RepairsRun);
         Assert.DoesNotContain(RecordedSinceLastRead(), e => e is TunnelWentStale or RepairStarted);
         // Shown: the summary follows the observations, with the verdict of the last one, and stays Paused.
-        var shown = meanwhile.OfType<FleetProtocol.TunnelChanged>().Select(c => c.Summary).ToList();
+        var shown = meanwhile.OfType<TunnelToFleet.TunnelChanged>().Select(c => c.Summary).ToList();
         Assert.All(shown, s => Assert.Equal(TunnelPhase.Paused, s.Phase));
         Assert.Equal(VirtualNow, shown[^1].ObservedAt);
         Assert.False(shown[^1].InterfacePresent);
@@ -69,7 +70,7 @@ public sealed class MaintenanceSpecs(ITestOutputHelper output) : OneTunnelSpec(o
 
         Pause(tunnel, "operator:alice");
 
-        Fleet.Expect<FleetProtocol.WithdrawPermitRequest>(w => w.Tunnel == Name);
+        Fleet.Expect<TunnelToFleet.WithdrawPermitRequest>(w => w.Tunnel == Name);
         ExpectPhase(TunnelPhase.Paused);
         tunnel.Tell(new PermitGranted(7, request.RequestId));
         ExpectRelease(7);
@@ -201,7 +202,7 @@ public sealed class SiteMaintenanceSpecs : Akka.TestKit.Xunit2.TestKit
     {
         var fleet = Sys.ActorOf(FleetActor.Props(new FleetSettings(Node, [Tunnel(0, "berlin"), Tunnel(1, "berlin"), Tunnel(2, "paris")],
             PermitLimits.Default, PollInterval: null, HistorySettings.Default), _wireGuard, () => 1.0), "fleet");
-        fleet.Tell(new FleetProtocol.NamespaceObserved(Snapshot(0, 1, 2)));
+        fleet.Tell(new PollerActor.NamespaceObserved(Snapshot(0, 1, 2)));
         AwaitAssert(() => Assert.All(Tunnels(fleet), s => Assert.Equal(TunnelPhase.Healthy, s.Phase)), Wait);
 
         Assert.Equal(new FleetProtocol.SiteNotFound("rome"), Ask<FleetProtocol.SiteNotFound>(fleet, new FleetProtocol.PauseSite("rome", "operator:alice", null)));
@@ -234,7 +235,7 @@ public sealed class SiteMaintenanceSpecs : Akka.TestKit.Xunit2.TestKit
         for (var minute = 1; minute <= minutes; minute++)
         {
             Clock.Advance(TimeSpan.FromMinutes(1));
-            fleet.Tell(new FleetProtocol.NamespaceObserved(Snapshot()));
+            fleet.Tell(new PollerActor.NamespaceObserved(Snapshot()));
             var polledAt = VirtualNow;
             AwaitAssert(() => Assert.All(Tunnels(fleet), s => Assert.Equal(polledAt, s.ObservedAt)), Wait);
         }

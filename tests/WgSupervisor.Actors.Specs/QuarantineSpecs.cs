@@ -1,5 +1,6 @@
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Specs.Support;
+using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using Xunit;
@@ -52,7 +53,7 @@ public sealed class QuarantineSpecs(ITestOutputHelper output) : OneTunnelSpec(ou
             meanwhile.AddRange(SettleUnlessStale(tunnel));
         }
         AssertNoPermitTraffic(meanwhile);
-        Assert.All(meanwhile.OfType<FleetProtocol.TunnelChanged>(), c => Assert.Equal(TunnelPhase.Quarantined, c.Summary.Phase));
+        Assert.All(meanwhile.OfType<TunnelToFleet.TunnelChanged>(), c => Assert.Equal(TunnelPhase.Quarantined, c.Summary.Phase));
         Assert.Equal(2, RepairsRun);
         Assert.DoesNotContain(RecordedSinceLastRead(), e => e is TunnelWentStale or RepairStarted or TunnelReleased);
     }
@@ -239,6 +240,6 @@ public sealed class QuarantineSpecs(ITestOutputHelper output) : OneTunnelSpec(ou
         ExpectMsg<CommandAccepted>(a => a.Detail == "queued for a repair permit", Wait);
         ExpectPermitRequest();
         Grant(tunnel, 3);
-        Assert.Equal("operator:bob", ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.RequestedBy);
+        Assert.Equal("operator:bob", ExpectPhase(TunnelPhase.Restarting).CurrentRepair!.By);
     }
 }

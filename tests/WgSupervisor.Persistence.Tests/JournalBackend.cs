@@ -19,7 +19,7 @@ public abstract class JournalBackend : IDisposable
     public abstract DbConnection Open();
 
     /// <summary>The journal section the host would read for this database.</summary>
-    public abstract JournalConfig Journal { get; }
+    public abstract JournalSettings Journal { get; }
 
     /// <summary>The host's own journal settings for this database (HistoryJournal → JournalSetup), <paramref name="extra"/> on top.</summary>
     public Config AkkaConfig(string extra = "") => HistoryJournal.ActorSystemConfig(Journal, "INFO", extra);
@@ -60,7 +60,7 @@ public sealed class SqliteBackend : JournalBackend
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"wgs-journal-{Guid.NewGuid():N}.db");
 
     public string FilePath => _path;
-    public override JournalConfig Journal => HistoryJournal.Sqlite(_path);
+    public override JournalSettings Journal => HistoryJournal.Sqlite(_path);
     public override string ConnectionString => new SqliteConnectionStringBuilder { DataSource = _path }.ToString();
     public override DbConnection Open() => new SqliteConnection(ConnectionString);
 
@@ -90,7 +90,7 @@ public sealed class PostgresBackend : JournalBackend
         DropTables();
     }
 
-    public override JournalConfig Journal => HistoryJournal.Postgres(ConnectionString);
+    public override JournalSettings Journal => HistoryJournal.Postgres(ConnectionString);
     public override string ConnectionString { get; }
     public override DbConnection Open() => new NpgsqlConnection(ConnectionString);
 

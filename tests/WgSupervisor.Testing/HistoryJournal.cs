@@ -11,12 +11,12 @@ namespace WgSupervisor.Testing;
 /// </summary>
 public static class HistoryJournal
 {
-    public static JournalConfig Sqlite(string path) => new(JournalProvider.Sqlite, path, null, SnapshotEvery: 100);
+    public static JournalSettings Sqlite(string path) => new(JournalProvider.Sqlite, path, null, SnapshotEvery: 100);
 
-    public static JournalConfig Postgres(string connectionString) => new(JournalProvider.PostgreSql, "", connectionString, SnapshotEvery: 100);
+    public static JournalSettings Postgres(string connectionString) => new(JournalProvider.PostgreSql, "", connectionString, SnapshotEvery: 100);
 
     /// <param name="extra">HOCON that takes precedence (a test's own overrides).</param>
-    public static Config ActorSystemConfig(JournalConfig journal, string logLevel = "INFO", string extra = "") =>
+    public static Config ActorSystemConfig(JournalSettings journal, string logLevel = "INFO", string extra = "") =>
         ConfigurationFactory.ParseString($$"""
             akka.loglevel = {{logLevel}}
             akka.actor.serializers.wgsupervisor-events = "WgSupervisor.Actors.Serialization.TunnelEventSerializer, WgSupervisor.Actors"

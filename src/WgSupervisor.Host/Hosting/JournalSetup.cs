@@ -22,7 +22,7 @@ public static class JournalSetup
             .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
 
     /// <summary>The same settings as HOCON, for an actor system made without the generic host (the persistence specs).</summary>
-    public static Config Hocon(JournalConfig config) =>
+    public static Config Hocon(JournalSettings config) =>
         new AkkaConfigurationBuilder(new ServiceCollection(), AkkaSetup.ActorSystemName)
             .WithWgSupervisorJournal(AkkaSetup.JournalOptionsFor(config))
             .Configuration.Value;

@@ -67,8 +67,8 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
     {
         var tunnel = Sys.ActorOf(TunnelActor.Props(settings ?? Settings(), Node, Fleet.Ref, WireGuard, () => 1.0), actorName);
         // Whatever an earlier incarnation told the fleet is history: read on from this one's first word.
-        Fleet.Settle<FleetProtocol.TunnelIncarnated>(i => i.Tunnel == Name);
-        return (tunnel, Fleet.Expect<FleetProtocol.TunnelChanged>(hint: "first summary after recovery").Summary);
+        Fleet.Settle<TunnelToFleet.TunnelIncarnated>(i => i.Tunnel == Name);
+        return (tunnel, Fleet.Expect<TunnelToFleet.TunnelChanged>(hint: "first summary after recovery").Summary);
     }
 
     protected void StopAndWait(IActorRef tunnel)
@@ -94,20 +94,20 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
     // ---- What the tunnel told the fleet ----------------------------------------------------------------
 
     protected TunnelSummary ExpectSummary(Func<TunnelSummary, bool> match, string hint) =>
-        Fleet.Expect<FleetProtocol.TunnelChanged>(c => match(c.Summary), hint: hint).Summary;
+        Fleet.Expect<TunnelToFleet.TunnelChanged>(c => match(c.Summary), hint: hint).Summary;
 
     protected TunnelSummary ExpectPhase(TunnelPhase phase) => ExpectSummary(s => s.Phase == phase, $"phase {phase}");
 
     /// <summary>Reads the next permit request and remembers its number, which a grant must echo.</summary>
     protected PermitRequest ExpectPermitRequest()
     {
-        var request = Fleet.Expect<FleetProtocol.RequestPermit>(hint: "permit request").Request;
+        var request = Fleet.Expect<TunnelToFleet.RequestPermit>(hint: "permit request").Request;
         _lastRequestId = request.RequestId;
         return request;
     }
 
     protected void ExpectRelease(long permitId) =>
-        Fleet.Expect<FleetProtocol.ReleasePermit>(r => r.Tunnel == Name && r.PermitId == permitId, hint: $"release of permit {permitId}");
+        Fleet.Expect<TunnelToFleet.ReleasePermit>(r => r.Tunnel == Name && r.PermitId == permitId, hint: $"release of permit {permitId}");
 
     /// <summary>Grants the last request and returns the repair the tunnel starts under it.</summary>
     protected RepairCall Grant(IActorRef tunnel, long permitId)
@@ -125,11 +125,11 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
     {
         var permitId = _nextSettlePermit--;
         tunnel.Tell(new PermitGranted(permitId));
-        return Fleet.Settle<FleetProtocol.ReleasePermit>(r => r.PermitId == permitId);
+        return Fleet.Settle<TunnelToFleet.ReleasePermit>(r => r.PermitId == permitId);
     }
 
     protected static void AssertNoPermitTraffic(IReadOnlyList<object> told) =>
-        Assert.DoesNotContain(told, m => m is FleetProtocol.RequestPermit or FleetProtocol.WithdrawPermitRequest or FleetProtocol.ReleasePermit);
+        Assert.DoesNotContain(told, m => m is TunnelToFleet.RequestPermit or TunnelToFleet.WithdrawPermitRequest or TunnelToFleet.ReleasePermit);
 
     /// <summary>The next event of type <typeparamref name="T"/> the tunnel recorded, with the events recorded before it.</summary>
     protected (T Event, IReadOnlyList<ITunnelEvent> Before) ExpectRecorded<T>(Func<T, bool>? match = null) where T : ITunnelEvent
