@@ -138,6 +138,32 @@ public sealed class DiscoverySpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_retired_peer_that_comes_back_at_the_very_next_poll_is_supervised_again_once_its_old_actors_have_stopped()
+    {
+        var fleet = StartFleet(_wireGuard);
+        fleet.Tell(new NamespaceObserved(Snapshot("hub0", (Key(1), VirtualNow), (Key(2), VirtualNow))));
+        var name = NameOf("hub0", Key(1));
+        var neighbour = NameOf("hub0", Key(2));
+        AwaitAssert(() => Assert.All(new[] { name, neighbour }, n => Assert.Equal(TunnelPhase.Healthy, Tunnel(fleet, n).Phase)), Wait);
+        var before = ActorOf(fleet, name);
+        var neighbourBefore = ActorOf(fleet, neighbour);
+
+        fleet.Tell(new NamespaceObserved(Snapshot("hub0", (Key(2), VirtualNow))));
+        // Polls keep coming while the retired actors stop; none of them may reuse a name that is still taken.
+        AwaitAssert(() =>
+        {
+            fleet.Tell(new NamespaceObserved(Snapshot("hub0", (Key(1), VirtualNow), (Key(2), VirtualNow))));
+            Assert.Equal(TunnelPhase.Healthy, Tunnel(fleet, name).Phase);
+        }, Wait, TimeSpan.FromMilliseconds(100));
+
+        Assert.NotEqual(before, ActorOf(fleet, name));
+        // A fleet that crashed on a taken name would have been restarted with new children.
+        Assert.Equal(neighbourBefore, ActorOf(fleet, neighbour));
+        Assert.Single(Tunnels(fleet), t => t.Name == name);
+        Assert.Equal(name, _recorded.Expect<TunnelProtocol.EventRecorded>(r => r.Event is TunnelRetired, hint: "retired").Tunnel);
+    }
+
+    [Fact]
     public void Discovered_peers_of_an_interface_that_is_gone_are_retired_when_their_conf_does_not_declare_them()
     {
         var fleet = StartFleet(_wireGuard);

@@ -159,7 +159,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     {
         var warnings = _wireGuard.Diagnose(tunnel);
         foreach (var warning in warnings) _log.Warning("Tunnel {Tunnel}: {Warning}", tunnel.Name, warning);
-        var historyName = "history-" + Uri.EscapeDataString(tunnel.Name);
+        var historyName = HistoryNameOf(tunnel.Name);
         var history = Context.Child(historyName) is { } existing && !existing.IsNobody()
             ? existing
             : Context.ActorOf(TunnelHistory.Props(TunnelActor.PersistenceIdFor(_settings.Node, tunnel.Name), _settings.History), historyName);
@@ -174,6 +174,12 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
 
     /// <summary>Tunnel names are validated to [A-Za-z0-9._-]; the prefix keeps them clear of Akka's reserved names.</summary>
     private static string ActorNameOf(string tunnel) => "tunnel-" + Uri.EscapeDataString(tunnel);
+
+    private static string HistoryNameOf(string tunnel) => "history-" + Uri.EscapeDataString(tunnel);
+
+    /// <summary>Whether a tunnel of this name was retired and its actor or history has not stopped yet.</summary>
+    private bool IsStopping(string tunnel) =>
+        !Context.Child(ActorNameOf(tunnel)).IsNobody() || !Context.Child(HistoryNameOf(tunnel)).IsNobody();
 
     private void FanOut(PollerActor.NamespaceObserved observed)
     {
@@ -201,9 +207,13 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         {
             var key = new TunnelKey(snapshot.Namespace, iface.Name, peer.PublicKey);
             if (_roster.Contains(key)) continue;
+            var name = _roster.UniqueName(DiscoveredName(key));
+            // A retired peer that came straight back: its actors still write their last events and stop. Reusing their
+            // names now would fail (or attach to a stopping history); a later poll finds the peer again.
+            if (IsStopping(name)) continue;
             var settings = WithApplicableLadder(template with
             {
-                Name = _roster.UniqueName(DiscoveredName(key)),
+                Name = name,
                 Interface = iface.Name,
                 PeerPublicKey = peer.PublicKey,
                 Namespace = snapshot.Namespace,
