@@ -58,7 +58,11 @@ public sealed class WireGuardAdapter : IWireGuard
     public Task<RepairActionResult> RepairAsync(RepairRung rung, TunnelSettings tunnel, CancellationToken cancellationToken) =>
         _repairs.RunAsync(rung, tunnel, cancellationToken);
 
-    public IReadOnlyList<RepairRung> ApplicableLadder(TunnelSettings tunnel) => RepairLadder.ApplicableTo(tunnel.Ladder, EndpointOf(tunnel));
+    public bool TryReadConfiguredEndpoint(TunnelSettings tunnel, out string? endpoint)
+    {
+        endpoint = EndpointOf(tunnel);
+        return true;
+    }
 
     public Task<RepairActionResult> TakeDownAsync(TunnelSettings tunnel, CancellationToken cancellationToken) =>
         _repairs.TakeDownAsync(tunnel, cancellationToken);

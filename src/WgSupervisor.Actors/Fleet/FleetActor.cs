@@ -7,6 +7,7 @@ using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
+using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using static WgSupervisor.Actors.Clustering.BudgetClientProtocol;
 using static WgSupervisor.Actors.Clustering.ClusterProtocol;
@@ -227,7 +228,10 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>The repair ladder of a discovered tunnel: the rungs its WireGuard can climb.</summary>
-    private TunnelSettings WithApplicableLadder(TunnelSettings settings) => settings with { Ladder = _wireGuard.ApplicableLadder(settings) };
+    private TunnelSettings WithApplicableLadder(TunnelSettings settings) =>
+        _wireGuard.TryReadConfiguredEndpoint(settings, out var endpoint)
+            ? settings with { Ladder = RepairLadder.ApplicableTo(settings.Ladder, endpoint) }
+            : settings;
 
     /// <summary>A discovered tunnel whose conf still declares its peer is wanted: it is repaired, not retired.</summary>
     private bool ShouldRetire(RosterEntry entry) =>

@@ -24,8 +24,15 @@ public interface IWireGuard
     /// <summary>Problems this tunnel's set-up will meet (e.g. its endpoint name can only be resolved through the tunnel itself).</summary>
     IReadOnlyList<string> Diagnose(TunnelSettings tunnel) => [];
 
-    /// <summary>The tunnel's ladder without rungs that cannot act for it (re-resolve with no endpoint to set).</summary>
-    IReadOnlyList<RepairRung> ApplicableLadder(TunnelSettings tunnel) => tunnel.Ladder;
+    /// <summary>
+    /// The endpoint (host:port) re-resolve would set for this tunnel, for <see cref="Repair.RepairLadder.ApplicableTo"/>;
+    /// false when this backend cannot tell (then the ladder stays as configured).
+    /// </summary>
+    bool TryReadConfiguredEndpoint(TunnelSettings tunnel, out string? endpoint)
+    {
+        endpoint = null;
+        return false;
+    }
 
     /// <summary>Whether the tunnel's wg-quick conf declares its peer: the desired state, for tunnels found by discovery.</summary>
     bool IsDeclared(TunnelSettings tunnel) => false;
