@@ -17,31 +17,8 @@ namespace WgSupervisor.Actors.Specs;
 /// The tunnel state machine, one transition per spec, on virtual time. A probe stands in for the fleet (it
 /// grants permits by hand); the fake WireGuard's repairs finish when the spec says so.
 /// </summary>
-public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
+public sealed class TunnelActorSpecs(ITestOutputHelper output) : OneTunnelSpec(output, nameof(TunnelActorSpecs))
 {
-    private const string Node = "gw1";
-    private const string Name = "alpha";
-    private const string PeerKey = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(180);
-    private static readonly TimeSpan VerifyTimeout = TimeSpan.FromSeconds(20);
-    private static readonly TimeSpan BackoffBase = TimeSpan.FromSeconds(10);
-
-    private readonly FakeWireGuard _wireGuard = new();
-    private readonly MessageLog _fleet;
-    private readonly TestProbe _calls;
-    private long _nextProbePermit = -1;
-
-    public TunnelActorSpecs(ITestOutputHelper output) : base(SpecConfig.Config, nameof(TunnelActorSpecs), output)
-    {
-        _fleet = new MessageLog(CreateTestProbe("fleet"));
-        _calls = CreateTestProbe("wireguard-calls");
-        _wireGuard.Calls = _calls.Ref;
-    }
-
-    private TestScheduler Clock => (TestScheduler)Sys.Scheduler;
-    private DateTimeOffset VirtualNow => Sys.Scheduler.Now;
-
     // ---- Unknown -------------------------------------------------------------------------------------
 
     [Fact]
@@ -69,7 +46,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void An_observation_sent_while_the_history_is_still_being_read_is_judged_once_it_is_read()
     {
-        var tunnel = Sys.ActorOf(TunnelActor.Props(Settings(), Node, _fleet.Ref, _wireGuard, () => 1.0), "tunnel-early");
+        var tunnel = Sys.ActorOf(TunnelActor.Props(Settings(), Node, Fleet.Ref, WireGuard, () => 1.0), "tunnel-early");
         Observe(tunnel, HandshakeAged(TimeSpan.FromSeconds(3)));
 
         ExpectPhase(TunnelPhase.Healthy);
@@ -181,11 +158,11 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         Observe(tunnel, HandshakeAged(TimeSpan.FromSeconds(2)));
 
-        _fleet.Expect<TunnelToFleet.WithdrawPermitRequest>(w => w.Tunnel == Name);
+        Fleet.Expect<TunnelToFleet.WithdrawPermitRequest>(w => w.Tunnel == Name);
         var healthy = ExpectPhase(TunnelPhase.Healthy);
         Assert.Equal("recovered before a repair: handshake 2 s old", healthy.Reason);
         Assert.Equal(0, healthy.RepairCount);
-        Assert.Empty(_wireGuard.Repairs);
+        Assert.Empty(WireGuard.Repairs);
     }
 
     [Fact]
@@ -316,7 +293,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Handshakes_not_newer_than_the_one_before_or_older_than_the_repair_do_not_verify_it_and_the_verify_timeout_backs_off()
     {
-        _wireGuard.OnRepair = call => call.Succeed();
+        WireGuard.OnRepair = call => call.Succeed();
         var (tunnel, _) = Start();
         var before = VirtualNow - TimeSpan.FromSeconds(200);
         Observe(tunnel, HandshakeAt(before));
@@ -378,7 +355,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         call.Fail();
         ExpectRelease(7);
-        Assert.Single(_wireGuard.Repairs);
+        Assert.Single(WireGuard.Repairs);
     }
 
     // ---- Backoff -------------------------------------------------------------------------------------
@@ -488,7 +465,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
             Clock.AdvanceTo(backoff.BackoffUntil!.Value);
         }
 
-        _wireGuard.Repairs[^1].Succeed();
+        WireGuard.Repairs[^1].Succeed();
         Observe(tunnel, HandshakeAt(VirtualNow));
         ExpectRelease(expected.Length);
         ExpectPhase(TunnelPhase.Healthy);
@@ -570,7 +547,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         ExpectMsg<CommandRejected>(r => r.Tunnel == Name && r.Reason == "a repair is in flight", Wait);
         AssertNoPermitTraffic(SettleUnlessStale(tunnel));
-        Assert.Single(_wireGuard.Repairs);
+        Assert.Single(WireGuard.Repairs);
     }
 
     [Fact]
@@ -606,7 +583,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
 
         ExpectRelease(42);
         AssertNoPermitTraffic(SettleUnlessStale(tunnel));
-        Assert.Empty(_wireGuard.Repairs);
+        Assert.Empty(WireGuard.Repairs);
     }
 
     [Fact]
@@ -627,7 +604,7 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         ExpectRelease(2);
         ExpectPhase(TunnelPhase.Healthy);
 
-        var summaries = _fleet.All.OfType<TunnelToFleet.TunnelChanged>().Select(c => c.Summary).ToList();
+        var summaries = Fleet.All.OfType<TunnelToFleet.TunnelChanged>().Select(c => c.Summary).ToList();
         var phases = summaries.Select(s => s.Phase).Where((phase, i) => i == 0 || phase != summaries[i - 1].Phase).ToList();
         Assert.Equal(
             [
@@ -771,14 +748,14 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         Observe(tunnel, InterfaceMissing());
         var first = ExpectPermitRequest();
         Observe(tunnel, HandshakeAt(VirtualNow));
-        _fleet.Expect<TunnelToFleet.WithdrawPermitRequest>();
+        Fleet.Expect<TunnelToFleet.WithdrawPermitRequest>();
         Observe(tunnel, InterfaceMissing());
         var second = ExpectPermitRequest();
         Assert.NotEqual(first.RequestId, second.RequestId);
 
         tunnel.Tell(new PermitGranted(1, first.RequestId));
         tunnel.Tell(new PermitGranted(2, second.RequestId));
-        var call = _calls.ExpectMsg<RepairCall>(Wait);
+        var call = Calls.ExpectMsg<RepairCall>(Wait);
         var duringRepair = SettleUnlessStale(tunnel);
 
         Assert.False(duringRepair.Any(m => m is TunnelToFleet.ReleasePermit { PermitId: 2 }),
@@ -787,115 +764,4 @@ public sealed class TunnelActorSpecs : Akka.TestKit.Xunit2.TestKit
         ExpectRelease(2);
     }
 
-    // ---- Helpers -------------------------------------------------------------------------------------
-
-    private static TunnelSettings Settings(IReadOnlyList<RepairRung>? ladder = null, BackoffPolicy? backoff = null) => new()
-    {
-        Name = Name,
-        Interface = "wg0",
-        PeerPublicKey = PeerKey,
-        WgQuickConfig = "/etc/wireguard/wg0.conf",
-        Site = "site-a",
-        StaleAfter = StaleAfter,
-        VerifyTimeout = VerifyTimeout,
-        Backoff = backoff ?? new BackoffPolicy(BackoffBase, 2.0, TimeSpan.FromMinutes(5)),
-        Ladder = ladder ?? [RepairRung.RestartInterface],
-    };
-
-    /// <summary>Starts a tunnel actor and waits for its first summary, published once its history is read.</summary>
-    private (IActorRef Tunnel, TunnelSummary First) Start(TunnelSettings? settings = null, Func<double>? unitRandom = null,
-        HistorySettings? history = null, string actorName = "tunnel-alpha") =>
-        Start(out _, settings, unitRandom, history, actorName);
-
-    /// <param name="toldBeforeFirstSummary">What the tunnel told the fleet on recovery before its first summary (a permit request, when it recovered stale).</param>
-    private (IActorRef Tunnel, TunnelSummary First) Start(out IReadOnlyList<object> toldBeforeFirstSummary, TunnelSettings? settings = null,
-        Func<double>? unitRandom = null, HistorySettings? history = null, string actorName = "tunnel-alpha")
-    {
-        var tunnel = Sys.ActorOf(TunnelActor.Props(settings ?? Settings(), Node, _fleet.Ref, _wireGuard, unitRandom ?? (() => 1.0), history),
-            actorName);
-        // Whatever an earlier incarnation told the fleet is history: read on from this one's first word.
-        _fleet.Settle<TunnelToFleet.TunnelIncarnated>(i => i.Tunnel == Name);
-        var (first, passedOver) = _fleet.ExpectWithPassedOver<TunnelToFleet.TunnelChanged>(hint: "first summary after recovery");
-        toldBeforeFirstSummary = passedOver;
-        return (tunnel, first.Summary);
-    }
-
-    private void StopAndWait(IActorRef tunnel)
-    {
-        var watcher = CreateTestProbe();
-        watcher.Watch(tunnel);
-        Sys.Stop(tunnel);
-        watcher.ExpectTerminated(tunnel, Wait);
-    }
-
-    private static void Observe(IActorRef tunnel, TunnelObservation observation) => tunnel.Tell(new Observed(observation));
-
-    private TunnelObservation HandshakeAged(TimeSpan age) => HandshakeAt(VirtualNow - age);
-    private TunnelObservation HandshakeAt(DateTimeOffset handshake) => new(VirtualNow, InterfacePresent: true, Peer(handshake));
-    private TunnelObservation NeverHandshaken() => new(VirtualNow, InterfacePresent: true, Peer(null));
-    private TunnelObservation InterfaceMissing() => new(VirtualNow, InterfacePresent: false, Peer: null);
-    private TunnelObservation PeerMissing() => new(VirtualNow, InterfacePresent: true, Peer: null);
-
-    private static PeerStatus Peer(DateTimeOffset? handshake) =>
-        new(PeerKey, "203.0.113.7:51820", ["10.20.0.0/24"], handshake, 4_096, 8_192, 25);
-
-    private TunnelSummary ExpectSummary(Func<TunnelSummary, bool> match, string hint) =>
-        _fleet.Expect<TunnelToFleet.TunnelChanged>(c => match(c.Summary), hint: hint).Summary;
-
-    private TunnelSummary ExpectPhase(TunnelPhase phase) => ExpectSummary(s => s.Phase == phase, $"phase {phase}");
-
-    private long _lastRequestId;
-
-    /// <summary>Reads the next permit request and remembers its number, which a grant must echo.</summary>
-    private PermitRequest ExpectPermitRequest()
-    {
-        var request = _fleet.Expect<TunnelToFleet.RequestPermit>(hint: "permit request").Request;
-        _lastRequestId = request.RequestId;
-        return request;
-    }
-
-    private void ExpectRelease(long permitId) =>
-        _fleet.Expect<TunnelToFleet.ReleasePermit>(r => r.Tunnel == Name && r.PermitId == permitId, hint: $"release of permit {permitId}");
-
-    private RepairCall Grant(IActorRef tunnel, long permitId)
-    {
-        tunnel.Tell(new PermitGranted(permitId, _lastRequestId));
-        return _calls.ExpectMsg<RepairCall>(Wait);
-    }
-
-    /// <summary>
-    /// Waits until the tunnel has handled everything sent to it so far (and every timer the clock has fired), and
-    /// returns what it told the fleet meanwhile that no step has read. The probe is a stray permit, which the tunnel
-    /// hands straight back in every phase but Stale (where it would start a repair).
-    /// </summary>
-    private IReadOnlyList<object> SettleUnlessStale(IActorRef tunnel)
-    {
-        var permitId = _nextProbePermit--;
-        tunnel.Tell(new PermitGranted(permitId));
-        return _fleet.Settle<TunnelToFleet.ReleasePermit>(r => r.PermitId == permitId);
-    }
-
-    /// <summary>Like <see cref="SettleUnlessStale"/>, for Stale: an operator restart there is only answered, to the fleet probe.</summary>
-    private IReadOnlyList<object> SettleStale(IActorRef tunnel)
-    {
-        tunnel.Tell(new RestartRequested("settle"), _fleet.Ref);
-        return _fleet.Settle<CommandAccepted>(a => a.Detail == "a repair is already queued");
-    }
-
-    private static void AssertNoPermitTraffic(IReadOnlyList<object> told) =>
-        Assert.DoesNotContain(told, m => m is TunnelToFleet.RequestPermit or TunnelToFleet.WithdrawPermitRequest or TunnelToFleet.ReleasePermit);
-
-    /// <summary>The tunnel's state as its journal holds it, read by a separate reader of the same persistence id.</summary>
-    private TunnelState ReadJournal()
-    {
-        var reader = CreateTestProbe();
-        var journal = reader.ChildActorOf(TunnelJournal.Props(TunnelActor.PersistenceIdFor(Node, Name), HistorySettings.Default with { SnapshotEvery = 0 }));
-        var recovered = reader.ExpectMsg<TunnelJournal.Recovered>(Wait);
-        Sys.Stop(journal);
-        return recovered.State;
-    }
-
-    /// <summary>Waits until the journal holds a state that satisfies <paramref name="condition"/> (writes are asynchronous).</summary>
-    private void AwaitJournaled(Func<TunnelState, bool> condition) =>
-        AwaitCondition(() => condition(ReadJournal()), Wait, TimeSpan.FromMilliseconds(20));
 }

@@ -31,15 +31,15 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
     protected readonly FakeWireGuard WireGuard = new();
     protected readonly MessageLog Fleet;
     protected readonly MessageLog Recorded;
-    private readonly TestProbe _calls;
+    protected readonly TestProbe Calls;
     private long _nextSettlePermit = -1;
     private long _lastRequestId;
 
     protected OneTunnelSpec(ITestOutputHelper output, string systemName) : base(SpecConfig.Config, systemName, output)
     {
         Fleet = new MessageLog(CreateTestProbe("fleet"));
-        _calls = CreateTestProbe("wireguard-calls");
-        WireGuard.Calls = _calls.Ref;
+        Calls = CreateTestProbe("wireguard-calls");
+        WireGuard.Calls = Calls.Ref;
         var recorded = CreateTestProbe("recorded-events");
         Sys.EventStream.Subscribe(recorded.Ref, typeof(EventRecorded));
         Recorded = new MessageLog(recorded);
@@ -48,7 +48,8 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
     protected TestScheduler Clock => (TestScheduler)Sys.Scheduler;
     protected DateTimeOffset VirtualNow => Sys.Scheduler.Now;
 
-    protected static TunnelSettings Settings(QuarantinePolicy? quarantine = null) => new()
+    protected static TunnelSettings Settings(QuarantinePolicy? quarantine = null, IReadOnlyList<RepairRung>? ladder = null,
+        BackoffPolicy? backoff = null) => new()
     {
         Name = Name,
         Interface = "wg0",
@@ -57,18 +58,27 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
         Site = "site-a",
         StaleAfter = StaleAfter,
         VerifyTimeout = VerifyTimeout,
-        Backoff = new BackoffPolicy(BackoffBase, 2.0, TimeSpan.FromMinutes(5)),
-        Ladder = [RepairRung.RestartInterface],
+        Backoff = backoff ?? new BackoffPolicy(BackoffBase, 2.0, TimeSpan.FromMinutes(5)),
+        Ladder = ladder ?? [RepairRung.RestartInterface],
         Quarantine = quarantine ?? QuarantinePolicy.Default,
     };
 
     /// <summary>Starts a tunnel actor and waits for its first summary, published once its history is read.</summary>
-    protected (IActorRef Tunnel, TunnelSummary First) Start(TunnelSettings? settings = null, string actorName = "tunnel-alpha")
+    protected (IActorRef Tunnel, TunnelSummary First) Start(TunnelSettings? settings = null, Func<double>? unitRandom = null,
+        HistorySettings? history = null, string actorName = "tunnel-alpha") =>
+        Start(out _, settings, unitRandom, history, actorName);
+
+    /// <param name="toldBeforeFirstSummary">What the tunnel told the fleet on recovery before its first summary (a permit request, when it recovered stale).</param>
+    protected (IActorRef Tunnel, TunnelSummary First) Start(out IReadOnlyList<object> toldBeforeFirstSummary, TunnelSettings? settings = null,
+        Func<double>? unitRandom = null, HistorySettings? history = null, string actorName = "tunnel-alpha")
     {
-        var tunnel = Sys.ActorOf(TunnelActor.Props(settings ?? Settings(), Node, Fleet.Ref, WireGuard, () => 1.0), actorName);
+        var tunnel = Sys.ActorOf(TunnelActor.Props(settings ?? Settings(), Node, Fleet.Ref, WireGuard, unitRandom ?? (() => 1.0), history),
+            actorName);
         // Whatever an earlier incarnation told the fleet is history: read on from this one's first word.
         Fleet.Settle<TunnelToFleet.TunnelIncarnated>(i => i.Tunnel == Name);
-        return (tunnel, Fleet.Expect<TunnelToFleet.TunnelChanged>(hint: "first summary after recovery").Summary);
+        var (first, passedOver) = Fleet.ExpectWithPassedOver<TunnelToFleet.TunnelChanged>(hint: "first summary after recovery");
+        toldBeforeFirstSummary = passedOver;
+        return (tunnel, first.Summary);
     }
 
     protected void StopAndWait(IActorRef tunnel)
@@ -86,7 +96,9 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
     protected TunnelObservation HandshakeAged(TimeSpan age) => HandshakeAt(VirtualNow - age);
     protected TunnelObservation HandshakeAt(DateTimeOffset handshake) => new(VirtualNow, InterfacePresent: true, Peer(handshake));
     protected TunnelObservation TooOld() => HandshakeAged(StaleAfter + TimeSpan.FromSeconds(20));
+    protected TunnelObservation NeverHandshaken() => new(VirtualNow, InterfacePresent: true, Peer(null));
     protected TunnelObservation InterfaceMissing() => new(VirtualNow, InterfacePresent: false, Peer: null);
+    protected TunnelObservation PeerMissing() => new(VirtualNow, InterfacePresent: true, Peer: null);
 
     private static PeerStatus Peer(DateTimeOffset? handshake) =>
         new(PeerKey, "203.0.113.7:51820", ["10.20.0.0/24"], handshake, 4_096, 8_192, 25);
@@ -113,7 +125,7 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
     protected RepairCall Grant(IActorRef tunnel, long permitId)
     {
         tunnel.Tell(new PermitGranted(permitId, _lastRequestId));
-        return _calls.ExpectMsg<RepairCall>(Wait);
+        return Calls.ExpectMsg<RepairCall>(Wait);
     }
 
     /// <summary>
@@ -126,6 +138,13 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
         var permitId = _nextSettlePermit--;
         tunnel.Tell(new PermitGranted(permitId));
         return Fleet.Settle<TunnelToFleet.ReleasePermit>(r => r.PermitId == permitId);
+    }
+
+    /// <summary>Like <see cref="SettleUnlessStale"/>, for Stale: an operator restart there is only answered, to the fleet probe.</summary>
+    protected IReadOnlyList<object> SettleStale(IActorRef tunnel)
+    {
+        tunnel.Tell(new RestartRequested("settle"), Fleet.Ref);
+        return Fleet.Settle<CommandAccepted>(a => a.Detail == "a repair is already queued");
     }
 
     protected static void AssertNoPermitTraffic(IReadOnlyList<object> told) =>
@@ -178,7 +197,7 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
         AwaitCondition(() => condition(ReadJournal()), Wait, TimeSpan.FromMilliseconds(20));
 
     /// <summary>The tunnel's state as its journal holds it, read by a separate reader of the same persistence id.</summary>
-    private TunnelState ReadJournal()
+    protected TunnelState ReadJournal()
     {
         var reader = CreateTestProbe();
         var journal = reader.ChildActorOf(TunnelJournal.Props(TunnelActor.PersistenceIdFor(Node, Name), HistorySettings.Default with { SnapshotEvery = 0 }));
