@@ -30,6 +30,37 @@ public static class OwnProcess
         return process;
     }
 
+    /// <summary>
+    /// Runs a short program to its end with an argument list (never a shell string) and a time-out; returns its exit code
+    /// and its output (stdout, then stderr). One past its time-out is killed by PID and a <see cref="TimeoutException"/> thrown.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout,
+        string? standardInput = null, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (standardInput is not null) await process.StandardInput.WriteAsync(standardInput);
+        process.StandardInput.Close();
+        using var limit = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process, entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds} s");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
     /// <summary>SIGTERM, then SIGKILL after <paramref name="grace"/>; returns once the process has exited and its output is read.</summary>
     public static async Task StopAsync(Process process, TimeSpan? grace = null)
     {
