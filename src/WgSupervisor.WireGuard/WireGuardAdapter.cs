@@ -77,9 +77,12 @@ public sealed class WireGuardAdapter : IWireGuard
     {
         var problems = new List<string>();
         var peer = File.Exists(tunnel.WgQuickConfig) ? WgQuickConf.FindPeer(tunnel.WgQuickConfig, tunnel.PeerPublicKey) : null;
+        var confUse = WgQuickConfNeed.ReasonFor(tunnel);
         if (!File.Exists(tunnel.WgQuickConfig))
-            problems.Add($"{tunnel.WgQuickConfig} does not exist: reset-peer and restart-interface cannot work");
-        else if (peer is null)
+        {
+            if (confUse is not null) problems.Add($"{tunnel.WgQuickConfig} does not exist, and {confUse}");
+        }
+        else if (peer is null && tunnel.Ladder.Contains(RepairRung.ResetPeer))
             problems.Add($"{tunnel.WgQuickConfig} does not declare this peer: reset-peer cannot work");
         var endpoint = RepairActions.EndpointOf(tunnel);
         if (tunnel.Ladder.Contains(RepairRung.ReresolveEndpoint) && endpoint is null)

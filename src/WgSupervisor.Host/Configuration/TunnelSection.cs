@@ -34,7 +34,7 @@ public static class TunnelSection
     private static readonly KeyTable<TunnelFields> TunnelKeys = TunnelTable(checkFiles: true);
     private static readonly KeyTable<TunnelFields> TunnelKeysWithoutFiles = TunnelTable(checkFiles: false);
 
-    /// <param name="checkFiles">Whether the wg-quick conf must exist (not with a simulated backend).</param>
+    /// <param name="checkFiles">Whether a wg-quick conf that something will read must exist (not with a simulated backend).</param>
     private static KeyTable<TunnelFields> TunnelTable(bool checkFiles) => new KeyTable<TunnelFields>()
         .Key("Name", Field((k, t) => t with { Name = k.Matching(k.Required(), ConfigPatterns.Name(), ConfigPatterns.NameRule) ?? t.Name }))
         .Key("Interface", Field((k, t) => t with
@@ -48,7 +48,7 @@ public static class TunnelSection
             return t with { PeerPublicKey = peer ?? t.PeerPublicKey };
         }))
         .Key("Namespace", Field((k, t) => t with { Namespace = k.Matching(k.Text, ConfigPatterns.Name(), "not a network namespace name") }))
-        .Key("WgQuickConfig", Field((k, t) => t with { WgQuickConfig = WgQuickConfigOf(k, t.Interface, checkFiles) ?? t.WgQuickConfig }))
+        .Key("WgQuickConfig", Field((k, t) => t with { WgQuickConfig = WgQuickConfigOf(k, t.Interface) ?? t.WgQuickConfig }))
         .Key("Site", Field((k, t) => t with { Site = k.Matching(k.Text, ConfigPatterns.Name(), ConfigPatterns.NameRule) }))
         .Key("EndpointHost", Field((k, t) => t with
         {
@@ -68,6 +68,15 @@ public static class TunnelSection
         .Include(SharedKeys)
         .Check((section, f) =>
         {
+            // Required only when something that will run reads it (the ladder, standby takeover), so it is judged last.
+            var conf = f.Settings.WgQuickConfig;
+            if (!checkFiles || conf.Length == 0 || !Path.IsPathFullyQualified(conf) || File.Exists(conf)) return;
+            var ladder = f.LadderConfigured ? f.Settings.Ladder : RepairLadder.Default;
+            if (WgQuickConfNeed.ReasonFor(f.Settings with { Ladder = ladder }) is { } reason)
+                section.Problem("WgQuickConfig", $"{conf} does not exist, and {reason}");
+        })
+        .Check((section, f) =>
+        {
             if (f.Settings.StaleAfter < Thresholds.LowestSafeStaleAfter)
                 section.Reader.Warn($"{section.Path}:StaleAfterSeconds: below {Thresholds.LowestSafeStaleAfter.TotalSeconds} s " +
                                     "a healthy tunnel between rekeys can look stale");
@@ -78,14 +87,13 @@ public static class TunnelSection
         (key, fields) => fields with { Settings = read(key, fields.Settings) };
 
     /// <summary>The conf wg-quick brings the interface up from: given, or /etc/wireguard/IFACE.conf; null while the interface is missing.</summary>
-    private static string? WgQuickConfigOf(KeyReader key, string iface, bool checkFiles)
+    private static string? WgQuickConfigOf(KeyReader key, string iface)
     {
         if (iface.Length == 0) return null;
         var path = key.Text ?? $"/etc/wireguard/{iface}.conf";
         if (!Path.IsPathFullyQualified(path)) key.Problem("use an absolute path");
         else if (Path.GetFileName(path) != $"{iface}.conf")
             key.Problem($"wg-quick names the interface after the file: expected a file named {iface}.conf");
-        else if (checkFiles && !File.Exists(path)) key.Problem($"{path} does not exist");
         return path;
     }
 

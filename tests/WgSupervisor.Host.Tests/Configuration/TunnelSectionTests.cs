@@ -117,7 +117,38 @@ public sealed class TunnelSectionTests : IDisposable
 
         Assert.Equal("/etc/wireguard/wgsuptest8.conf", simulated!.WgQuickConfig);
         Assert.Null(ReadTunnel(reader, json, checkFiles: true));
-        Assert.Equal(("Tunnels:0:WgQuickConfig", "/etc/wireguard/wgsuptest8.conf does not exist"), (Single(reader).Where, Single(reader).Problem));
+        Assert.Equal("Tunnels:0:WgQuickConfig", Single(reader).Where);
+        Assert.StartsWith("/etc/wireguard/wgsuptest8.conf does not exist, and reresolve-endpoint reads the peer's Endpoint from it", Single(reader).Problem);
+        Assert.Contains("reset-peer adds the peer back from it", Single(reader).Problem);
+    }
+
+    [Theory]
+    [InlineData("""[ { "Rung": "command", "Command": ["/usr/local/bin/fix-tunnel", "a"] } ]""", "")]
+    [InlineData("""[ { "Rung": "restart-interface", "SystemdUnit": "wg-quick@wgsuptest8.service" } ]""", "")]
+    [InlineData("""[ "reresolve-endpoint", { "Rung": "command", "Command": ["/usr/local/bin/fix-tunnel"] } ]""", "\"EndpointHost\": \"site.example:51820\",")]
+    public void A_tunnel_that_nothing_runs_wg_quick_for_needs_no_conf(string ladder, string extra)
+    {
+        var reader = new SettingsReader();
+        var json = $$"""{ "Name": "a", "Interface": "wgsuptest8", "PeerPublicKey": "{{_key}}", {{extra}} "Repair": {{ladder}} }""";
+
+        var tunnel = ReadTunnel(reader, json, checkFiles: true);
+
+        Assert.Empty(reader.Problems);
+        Assert.NotNull(tunnel);
+    }
+
+    [Theory]
+    [InlineData("""[ "reset-peer" ]""", "reset-peer adds the peer back from it")]
+    [InlineData("""[ "restart-interface" ]""", "restart-interface runs wg-quick with it (or set Repair:SystemdUnit)")]
+    [InlineData("""[ "reresolve-endpoint" ]""", "reresolve-endpoint reads the peer's Endpoint from it (or set EndpointHost)")]
+    public void A_missing_conf_that_a_rung_reads_is_a_problem_that_names_the_rung(string ladder, string reason)
+    {
+        var reader = new SettingsReader();
+        var json = $$"""{ "Name": "a", "Interface": "wgsuptest8", "PeerPublicKey": "{{_key}}", "Repair": {{ladder}} }""";
+
+        Assert.Null(ReadTunnel(reader, json, checkFiles: true));
+
+        Assert.Equal(("Tunnels:0:WgQuickConfig", $"/etc/wireguard/wgsuptest8.conf does not exist, and {reason}"), (Single(reader).Where, Single(reader).Problem));
     }
 
     [Fact]
