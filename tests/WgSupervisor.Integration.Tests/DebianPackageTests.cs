@@ -5,7 +5,9 @@ namespace WgSupervisor.Integration.Tests;
 /// <summary>
 /// packaging/deb/build.sh as an operator would use it: the package builds, installs with apt-get, its commands run from
 /// the installed paths, and a purge leaves nothing of it behind. Needs root and apt; it installs on this machine.
+/// In the serial collection: the self-contained publish takes both cores for a minute and would starve timing-sensitive tests.
 /// </summary>
+[Collection(RealWireGuardCollection.Name)]
 public sealed class DebianPackageTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const string Package = "wgsupervisor";
