@@ -1,3 +1,4 @@
+using Akka.Actor;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Specs.Support;
 using WgSupervisor.Actors.Tunnels;
@@ -23,8 +24,8 @@ public sealed class QuarantineSpecs(ITestOutputHelper output) : OneTunnelSpec(ou
     private static TunnelSettings Flapping(bool releaseAfterWindow = true) =>
         Settings(new QuarantinePolicy(MaxRepairs, Window, releaseAfterWindow));
 
-    [Fact]
-    public void A_tunnel_repaired_MaxRepairs_times_within_the_window_is_quarantined_when_it_breaks_again_and_is_not_repaired_meanwhile()
+    /// <summary>A healthy tunnel repaired MaxRepairs (2) times, a minute apart, a minute ago; returns when its first repair started.</summary>
+    private (IActorRef Tunnel, DateTimeOffset FirstRepair) RepairedMaxRepairsTimesAMinuteApart()
     {
         var (tunnel, _) = Start(Flapping());
         MakeHealthy(tunnel);
@@ -32,6 +33,13 @@ public sealed class QuarantineSpecs(ITestOutputHelper output) : OneTunnelSpec(ou
         Clock.Advance(TimeSpan.FromMinutes(1));
         RepairOnce(tunnel, 2);
         Clock.Advance(TimeSpan.FromMinutes(1));
+        return (tunnel, firstRepair);
+    }
+
+    [Fact]
+    public void A_tunnel_repaired_MaxRepairs_times_within_the_window_is_quarantined_when_it_breaks_again_and_is_not_repaired_meanwhile()
+    {
+        var (tunnel, firstRepair) = RepairedMaxRepairsTimesAMinuteApart();
 
         Observe(tunnel, TooOld());
 
@@ -61,12 +69,7 @@ public sealed class QuarantineSpecs(ITestOutputHelper output) : OneTunnelSpec(ou
     [Fact]
     public void The_quarantine_ends_when_the_window_passes_and_the_tunnel_is_judged_and_repaired_again()
     {
-        var (tunnel, _) = Start(Flapping());
-        MakeHealthy(tunnel);
-        var firstRepair = RepairOnce(tunnel, 1);
-        Clock.Advance(TimeSpan.FromMinutes(1));
-        RepairOnce(tunnel, 2);
-        Clock.Advance(TimeSpan.FromMinutes(1));
+        var (tunnel, firstRepair) = RepairedMaxRepairsTimesAMinuteApart();
         Observe(tunnel, TooOld());
         var until = ExpectRecorded<TunnelQuarantined>().Event.Until!.Value;
 
