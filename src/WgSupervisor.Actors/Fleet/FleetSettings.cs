@@ -9,6 +9,7 @@ namespace WgSupervisor.Actors.Fleet;
 /// <param name="DiscoveryTemplate">Settings for tunnels found on local interfaces; null: supervise only the configured tunnels.</param>
 /// <param name="WatchedNamespaces">Namespaces polled besides those of the configured tunnels (null: the host's own).</param>
 /// <param name="Cluster">How this fleet takes part in a cluster; null: a node on its own.</param>
+/// <param name="CommonCause">Null: <see cref="CommonCausePolicy.Default"/>.</param>
 public sealed record FleetSettings(
     string Node,
     IReadOnlyList<TunnelSettings> Tunnels,
@@ -17,8 +18,12 @@ public sealed record FleetSettings(
     HistorySettings History,
     TunnelSettings? DiscoveryTemplate = null,
     IReadOnlyList<string?>? WatchedNamespaces = null,
-    FleetClusterSettings? Cluster = null)
+    FleetClusterSettings? Cluster = null,
+    CommonCausePolicy? CommonCause = null)
 {
+    /// <summary>When repairs are held for a cause shared by many tunnels.</summary>
+    public CommonCausePolicy CommonCausePolicy => CommonCause ?? CommonCausePolicy.Default;
+
     public IReadOnlyList<string?> Namespaces =>
         Tunnels.Select(t => t.Namespace).Concat(DiscoveryTemplate is null ? [] : WatchedNamespaces ?? []).Distinct().ToList();
 }

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Serialization;
 using WgSupervisor.Domain;
+using WgSupervisor.Domain.Diagnosis;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 
@@ -35,6 +36,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
     private const string BudgetFallback = "budget-fallback.v1";
     private const string TakenOver = "taken-over.v1";
     private const string HandedOver = "handed-over.v1";
+    private const string Held = "held.v1";
     private const string State = "state.v1";
 
     public static readonly Type[] BoundTypes = [typeof(ITunnelEvent), typeof(TunnelState)];
@@ -58,6 +60,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         BudgetUnavailable => BudgetFallback,
         TunnelTakenOver => TakenOver,
         TunnelHandedOver => HandedOver,
+        RepairHeld => Held,
         TunnelState => State,
         _ => throw new ArgumentException($"{o.GetType().Name} has no manifest in {nameof(TunnelEventSerializer)}"),
     };
@@ -80,7 +83,10 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
         RepairStarted e => new JsonObject
         {
             ["at"] = e.At, ["rung"] = e.Rung.ToWireName(), ["attempt"] = e.Attempt, ["requestedBy"] = e.By,
+            // Added without a new manifest: absent in older histories, read as null.
+            ["cause"] = e.Cause?.ToWireName(), ["diagnosis"] = e.Diagnosis,
         },
+        RepairHeld e => new JsonObject { ["at"] = e.At, ["cause"] = e.Cause.ToWireName(), ["diagnosis"] = e.Diagnosis },
         RepairFinished e => new JsonObject
         {
             ["at"] = e.At, ["rung"] = e.Rung.ToWireName(), ["outcome"] = e.Outcome.ToString(),
@@ -105,7 +111,10 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
     {
         Healthy => new TunnelBecameHealthy(Time(json, "at"), Text(json, "reason")),
         Stale => new TunnelWentStale(Time(json, "at"), Enum<StaleReason>(json, "reason"), Text(json, "detail"), OptionalText(json, "requestedBy")),
-        RepairStartedManifest => new RepairStarted(Time(json, "at"), Rung(json, "rung"), Int(json, "attempt"), Text(json, "requestedBy")),
+        RepairStartedManifest => new RepairStarted(Time(json, "at"), Rung(json, "rung"), Int(json, "attempt"), Text(json, "requestedBy"),
+            OptionalCause(json, "cause"), OptionalText(json, "diagnosis")),
+        Held => new RepairHeld(Time(json, "at"), OptionalCause(json, "cause") ?? throw new SerializationException("held.v1 without a cause"),
+            Text(json, "diagnosis")),
         RepairFinishedV1 => new RepairFinished(Time(json, "at"), Rung(json, "rung"), Enum<RepairOutcome>(json, "outcome"),
             TimeSpan.FromMilliseconds(Long(json, "durationMs")), Text(json, "detail")),
         RepairFinishedManifest => new RepairFinished(Time(json, "at"), Rung(json, "rung"), Enum<RepairOutcome>(json, "outcome"),
@@ -198,4 +207,7 @@ public sealed class TunnelEventSerializer(ExtendedActorSystem system) : Serializ
 
     private static RepairRung Rung(JsonObject json, string name) =>
         RepairRungs.TryParse(Text(json, name), out var rung) ? rung : throw new SerializationException($"field '{name}' names no rung");
+
+    private static Cause? OptionalCause(JsonObject json, string name) => OptionalText(json, name) is not { } text ? null
+        : CauseNames.TryParse(text, out var cause) ? cause : throw new SerializationException($"field '{name}' names no cause");
 }

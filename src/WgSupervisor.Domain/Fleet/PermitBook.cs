@@ -10,8 +10,13 @@ public sealed record PermitRequest(string Tunnel, string InterfaceKey, string? S
 
 public sealed record Permit(long Id, PermitRequest Request, DateTimeOffset GrantedAt, DateTimeOffset LeaseUntil);
 
-public sealed record PermitLimits(int MaxConcurrent, int? MaxPerSite, TimeSpan Lease)
+/// <param name="MaxConcurrent">Interface-wide repairs (restarts, commands) at once on the node.</param>
+/// <param name="MaxConcurrentPeer">Repairs that touch one peer only (re-resolve, reset) at once on the node: cheap and
+/// harmless to the other peers, so they are not queued behind the interface-wide ones.</param>
+public sealed record PermitLimits(int MaxConcurrent, int? MaxPerSite, TimeSpan Lease, int MaxConcurrentPeer = PermitLimits.DefaultMaxConcurrentPeer)
 {
+    public const int DefaultMaxConcurrentPeer = 8;
+
     public static PermitLimits Default => new(2, null, TimeSpan.FromMinutes(5));
 }
 

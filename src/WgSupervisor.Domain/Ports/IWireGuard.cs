@@ -1,3 +1,4 @@
+using WgSupervisor.Domain.Diagnosis;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
@@ -33,6 +34,14 @@ public interface IWireGuard
         endpoint = null;
         return false;
     }
+
+    /// <summary>
+    /// What the endpoint re-resolve would set (EndpointHost, else the conf's Endpoint) resolves to now, looked up
+    /// inside the tunnel's namespace; <see cref="EndpointResolution.NotApplicable"/> when it gives an address or nothing.
+    /// Never throws for a name that does not resolve: the result says.
+    /// </summary>
+    Task<EndpointResolution> ResolveEndpointAsync(TunnelSettings tunnel, CancellationToken cancellationToken) =>
+        Task.FromResult(EndpointResolution.NotApplicable);
 
     /// <summary>Whether the tunnel's wg-quick conf declares its peer: the desired state, for tunnels found by discovery.</summary>
     bool IsDeclared(TunnelSettings tunnel) => false;

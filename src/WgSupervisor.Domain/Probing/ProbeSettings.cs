@@ -12,6 +12,20 @@ public enum ProbeKind
 /// <param name="FailuresBeforeStale">Consecutive failures (K) that make the tunnel stale.</param>
 public sealed record ProbeSettings(ProbeKind Kind, string Address, int? Port, TimeSpan Interval, TimeSpan Timeout, int FailuresBeforeStale)
 {
+    /// <summary>
+    /// A missed probe is confirmed (or cleared) at once by this many quick re-probes, instead of waiting for
+    /// <see cref="FailuresBeforeStale"/> whole intervals; 0: no burst. Six keeps a 10 %-loss link (19 % of echoes
+    /// lost) from a false alarm: 0.19^7 per probe.
+    /// </summary>
+    public int ConfirmProbes { get; init; } = DefaultConfirmProbes;
+
+    /// <summary>How long the confirming burst waits for an answer after its last probe.</summary>
+    public TimeSpan ConfirmWait { get; init; } = DefaultConfirmWait;
+
+    public const int DefaultConfirmProbes = 6;
+    public static readonly TimeSpan DefaultConfirmWait = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan ConfirmSpacing = TimeSpan.FromMilliseconds(100);
+
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(1);
     public const int DefaultFailuresBeforeStale = 3;

@@ -1,3 +1,4 @@
+using WgSupervisor.Domain.Diagnosis;
 using WgSupervisor.Domain.Repair;
 
 namespace WgSupervisor.Domain.Tunnels;
@@ -31,7 +32,14 @@ public sealed record TunnelWentStale(DateTimeOffset At, StaleReason Reason, stri
 
 /// <param name="Attempt">The attempt within this episode, from 1: it picks the rung of the ladder.</param>
 /// <param name="By">"supervisor", or who asked (operator, node).</param>
-public sealed record RepairStarted(DateTimeOffset At, RepairRung Rung, int Attempt, string By) : ITunnelEvent;
+/// <param name="Cause">What the diagnosis found, which chose this rung (null: histories from before diagnosis, or an
+/// operator's request).</param>
+/// <param name="Diagnosis">The diagnosis in words.</param>
+public sealed record RepairStarted(DateTimeOffset At, RepairRung Rung, int Attempt, string By, Cause? Cause = null, string? Diagnosis = null)
+    : ITunnelEvent;
+
+/// <summary>The diagnosis found a cause no repair on this gateway can fix: the tunnel is watched, not repaired, until it clears.</summary>
+public sealed record RepairHeld(DateTimeOffset At, Cause Cause, string Diagnosis) : ITunnelEvent;
 
 /// <param name="Attempt">The attempt within its episode (from 1); 0 in histories written before it was recorded (v1).</param>
 public sealed record RepairFinished(DateTimeOffset At, RepairRung Rung, RepairOutcome Outcome, TimeSpan Duration, string Detail, int Attempt = 0)

@@ -54,6 +54,18 @@ public sealed record TunnelSettings
     /// <summary>The tunnel can move between this node and another (<see cref="Standby"/> or <see cref="Primary"/>).</summary>
     public string? PartnerNode => Standby ?? Primary;
 
+    /// <summary>
+    /// The uplink (line, provider) this tunnel's underlay leaves by, when the node has several: tunnels of one
+    /// uplink that go stale together are held as one common cause. Null: the node's tunnels count as one uplink.
+    /// </summary>
+    public string? Uplink { get; init; }
+
+    /// <summary>
+    /// While the tunnel is stale, ping its endpoint's address outside the tunnel (from its namespace): no answer
+    /// means the underlay is down and no repair on this gateway can help, so repairs are held.
+    /// </summary>
+    public bool UnderlayProbe { get; init; }
+
     /// <summary>Found on a local interface rather than configured; retired when its peer is gone from interface and conf.</summary>
     public bool Discovered { get; init; }
 

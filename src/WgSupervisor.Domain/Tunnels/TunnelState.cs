@@ -20,6 +20,11 @@ public enum TunnelPhase
     Quarantined,
     /// <summary>A movable tunnel that another node of the cluster carries now; this node keeps its interface down.</summary>
     Standby,
+    /// <summary>
+    /// Stale, but the diagnosis found a cause no repair on this gateway can fix (the underlay is down, the site does not
+    /// answer): watched, not repaired, until the evidence clears. Held time does not count toward the quarantine.
+    /// </summary>
+    Held,
 }
 
 public sealed record RepairInFlight(RepairRung Rung, int Attempt, DateTimeOffset StartedAt, string By);
@@ -112,6 +117,7 @@ public sealed record TunnelState
             Phase = TunnelPhase.Unknown, PhaseSince = r.At, Reason = $"released by {r.By}: {r.Reason}",
             RecentRepairs = r.ResetBudget ? ValueList<DateTimeOffset>.Empty : RecentRepairs,
         },
+        RepairHeld h => this with { Phase = TunnelPhase.Held, PhaseSince = h.At, Reason = $"held: {h.Diagnosis}", CurrentRepair = null, BackoffUntil = null },
         HistoryGap or TunnelRetired or TunnelNameConflict or BudgetUnavailable or TunnelTakenOver or TunnelHandedOver => this,
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "unknown tunnel event"),
     };

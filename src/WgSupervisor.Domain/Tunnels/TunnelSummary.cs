@@ -3,6 +3,10 @@ using WgSupervisor.Domain.Repair;
 namespace WgSupervisor.Domain.Tunnels;
 
 /// <summary>What the operator sees of one tunnel: its state and what it last observed.</summary>
+/// <param name="Cause">The cause the latest diagnosis named (a <see cref="Diagnosis.CauseNames"/> wire name), while the
+/// tunnel is unhealthy; null otherwise.</param>
+/// <param name="Diagnosis">The latest diagnosis in words ("site lost its session", "endpoint moved to 10.0.0.2").</param>
+/// <param name="EpisodeStartedAt">When the current episode (first stale since the last healthy) began.</param>
 /// <remarks>
 /// The admin API, the cluster serializer and the CLI read these properties by name: keep names and types.
 /// Built in one place from a running tunnel (<see cref="TunnelWatch.Summary"/>), always with named arguments.
@@ -30,7 +34,10 @@ public sealed record TunnelSummary(
     string? Verdict = null,
     ProbeSummary? Probe = null,
     IReadOnlyList<string>? Warnings = null,
-    DateTimeOffset? QuarantinedUntil = null)
+    DateTimeOffset? QuarantinedUntil = null,
+    string? Cause = null,
+    string? Diagnosis = null,
+    DateTimeOffset? EpisodeStartedAt = null)
 {
     /// <summary>A tunnel whose actor has not reported yet (its history is being read).</summary>
     public static TunnelSummary NotYetObserved(TunnelSettings settings, string node) => new(
