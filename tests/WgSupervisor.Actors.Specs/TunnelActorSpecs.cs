@@ -373,10 +373,10 @@ public sealed class TunnelActorSpecs(ITestOutputHelper output) : OneTunnelSpec(o
         AssertNoPermitTraffic(SettleUnlessStale(tunnel));
         Clock.Advance(TimeSpan.FromMilliseconds(1));
 
+        var stale = ExpectPhase(TunnelPhase.Stale);
         var again = ExpectPermitRequest();
         Assert.Equal(first.StaleSince, again.StaleSince);
         Assert.Equal(VirtualNow, again.RequestedAt);
-        var stale = ExpectPhase(TunnelPhase.Stale);
         Assert.Equal("backoff elapsed after 1 failed repair(s); next rung restart-interface", stale.Reason);
         AwaitJournaled(s => s is { Phase: TunnelPhase.Stale, StaleReason: StaleReason.BackoffElapsed, FailedAttempts: 1 });
     }
@@ -444,13 +444,14 @@ public sealed class TunnelActorSpecs(ITestOutputHelper output) : OneTunnelSpec(o
     }
 
     [Fact]
-    public void The_ladder_climbs_one_rung_per_failed_attempt_and_starts_from_the_bottom_after_a_success()
+    public void The_diagnosis_skips_a_rung_that_cannot_help_climbs_past_one_that_could_not_run_and_starts_afresh_after_a_success()
     {
         var (tunnel, _) = Start(Settings(ladder: [RepairRung.ReresolveEndpoint, RepairRung.ResetPeer, RepairRung.RestartInterface]));
         Observe(tunnel, HandshakeAged(StaleAfter + TimeSpan.FromSeconds(20)));
+        // The name resolves where WireGuard sends already: a lost session, so no re-resolve.
         var expected = new (RepairRung Rung, bool InterfaceWide)[]
         {
-            (RepairRung.ReresolveEndpoint, false), (RepairRung.ResetPeer, false), (RepairRung.RestartInterface, true),
+            (RepairRung.ResetPeer, false), (RepairRung.RestartInterface, true),
             (RepairRung.RestartInterface, true), // the top rung repeats
         };
 
@@ -474,8 +475,8 @@ public sealed class TunnelActorSpecs(ITestOutputHelper output) : OneTunnelSpec(o
         Observe(tunnel, HandshakeAged(StaleAfter + TimeSpan.FromSeconds(20)));
         Assert.False(ExpectPermitRequest().InterfaceWide);
         var next = Grant(tunnel, 99);
-        Assert.Equal(RepairRung.ReresolveEndpoint, next.Rung);
-        var restarting = ExpectSummary(s => s.Phase == TunnelPhase.Restarting && s.RepairCount == 5, "fifth repair");
+        Assert.Equal(RepairRung.ResetPeer, next.Rung);
+        var restarting = ExpectSummary(s => s.Phase == TunnelPhase.Restarting && s.RepairCount == 4, "fourth repair");
         Assert.Equal(1, restarting.CurrentRepair!.Attempt);
     }
 
@@ -704,10 +705,10 @@ public sealed class TunnelActorSpecs(ITestOutputHelper output) : OneTunnelSpec(o
         StopAndWait(first);
         Clock.Advance(TimeSpan.FromSeconds(30));
 
-        var (_, recovered) = Start(out var toldOnRecovery, actorName: "alpha-second");
+        var (_, recovered) = Start(actorName: "alpha-second");
 
         Assert.Equal(TunnelPhase.Stale, recovered.Phase);
-        var again = Assert.Single(toldOnRecovery.OfType<TunnelToFleet.RequestPermit>()).Request;
+        var again = ExpectPermitRequest();
         Assert.Equal(before.StaleSince, again.StaleSince);
         Assert.Equal(VirtualNow, again.RequestedAt);
     }

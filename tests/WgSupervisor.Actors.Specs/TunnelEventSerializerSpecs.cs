@@ -6,6 +6,7 @@ using Akka.Actor;
 using Akka.Serialization;
 using WgSupervisor.Actors.Serialization;
 using WgSupervisor.Actors.Specs.Support;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using Xunit;
@@ -36,6 +37,8 @@ public sealed class TunnelEventSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         { "stale.v1", new TunnelWentStale(At, StaleReason.HandshakeTooOld, "handshake 200 s old (threshold 180 s)") },
         { "stale.v1", new TunnelWentStale(At, StaleReason.OperatorRequest, "restart requested by operator:alice", "operator:alice") },
         { "repair-started.v1", new RepairStarted(At, RepairRung.ResetPeer, 2, "supervisor") },
+        { "repair-started.v1", new RepairStarted(At, RepairRung.ReresolveEndpoint, 1, "supervisor", Cause.EndpointMoved, "endpoint moved to 10.250.1.3") },
+        { "held.v1", new RepairHeld(At, Cause.UnderlayDown, "underlay down for 4 of 4 tunnels of node gw1") },
         { "repair-finished.v2", new RepairFinished(At, RepairRung.RestartInterface, RepairOutcome.VerifyTimedOut, TimeSpan.FromSeconds(20), "no fresh handshake", 3) },
         { "backoff.v1", new BackoffStarted(At, Later, 3) },
         { "gap.v1", new HistoryGap(Later, 42, At) },
@@ -61,6 +64,7 @@ public sealed class TunnelEventSerializerSpecs : Akka.TestKit.Xunit2.TestKit
         foreach (var reason in Enum.GetValues<StaleReason>()) data.Add(new TunnelWentStale(At, reason, $"because {reason}"));
         foreach (var rung in Enum.GetValues<RepairRung>()) data.Add(new RepairStarted(At, rung, 1, "supervisor"));
         foreach (var outcome in Enum.GetValues<RepairOutcome>()) data.Add(new RepairFinished(At, RepairRung.Command, outcome, TimeSpan.FromMilliseconds(1500), "x"));
+        foreach (var cause in Enum.GetValues<Cause>()) data.Add(new RepairHeld(At, cause, $"because {cause}"));
         foreach (var phase in Enum.GetValues<TunnelPhase>()) data.Add(TunnelState.Initial with { Phase = phase });
         return data;
     }

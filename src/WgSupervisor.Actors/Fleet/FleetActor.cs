@@ -4,6 +4,7 @@ using Akka.Event;
 using WgSupervisor.Actors.Clustering;
 using WgSupervisor.Actors.Observation;
 using WgSupervisor.Actors.Tunnels;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
@@ -32,6 +33,11 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         public static readonly ExpireLeases Instance = new();
     }
 
+    private sealed record PermitsSettled
+    {
+        public static readonly PermitsSettled Instance = new();
+    }
+
     private sealed record PublishState
     {
         public static readonly PublishState Instance = new();
@@ -39,6 +45,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
 
     private const string LeaseTimer = "leases";
     private const string PublishTimer = "cluster-publish";
+    private const string SettleTimer = "settle";
     private static readonly TimeSpan LeaseCheckInterval = TimeSpan.FromSeconds(5);
 
     private readonly FleetSettings _settings;
@@ -49,6 +56,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TunnelRoster _roster = new();
     private readonly PermitBook _permits;
+    private readonly CommonCauseWatch _commonCause;
     private readonly Dictionary<string, PollStatus> _pollsByNamespace = new(StringComparer.Ordinal);
     private IActorRef _poller = ActorRefs.Nobody;
     private IActorRef? _budgetClient;
@@ -61,6 +69,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         _unitRandom = unitRandom;
         _budget = budget;
         _permits = new PermitBook(settings.Limits);
+        _commonCause = new CommonCauseWatch(settings.CommonCausePolicy, settings.Node);
 
         // From the poller.
         Receive<PollerActor.NamespaceObserved>(FanOut);
@@ -68,14 +77,20 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         Receive<PollerActor.PollNow>(p => _poller.Forward(p));
 
         // From the tunnels.
-        Receive<RequestPermit>(r => { _permits.Request(r.Request); GrantWhatFits(); });
+        Receive<RequestPermit>(r => { _permits.Request(Settling(r.Request)); GrantWhatFits(); });
+        Receive<PermitsSettled>(_ => GrantWhatFits());
         Receive<WithdrawPermitRequest>(w => { ReleaseAll(w.Tunnel); GrantWhatFits(); });
         Receive<ReleasePermit>(r =>
         {
             if (_permits.Release(r.Tunnel, r.PermitId)) ReturnLease(r.Tunnel);
             GrantWhatFits();
         });
-        Receive<TunnelIncarnated>(i => { ReleaseAll(i.Tunnel); GrantWhatFits(); });
+        Receive<TunnelIncarnated>(i =>
+        {
+            ReleaseAll(i.Tunnel);
+            if (_commonCause.CauseOf(i.Tunnel) is { } cause) Sender.Tell(new TunnelProtocol.SharedCauseChanged(cause));
+            GrantWhatFits();
+        });
         Receive<TunnelChanged>(OnTunnelChanged);
         Receive<HistoryStatus>(h => _roster.RecordHistory(h.Tunnel, new HistoryBacklog(h.PendingEvents, h.Problem)));
         Receive<Terminated>(OnTunnelTerminated);
@@ -171,6 +186,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
             : supervising;
         var child = Context.Watch(Context.ActorOf(props, ActorNameOf(tunnel.Name)));
         _roster.Enlist(tunnel, child, TunnelSummary.NotYetObserved(tunnel, _settings.Node));
+        TellSharedCauses(_commonCause.Enlist(tunnel));
     }
 
     /// <summary>Tunnel names are validated to [A-Za-z0-9._-]; the prefix keeps them clear of Akka's reserved names.</summary>
@@ -242,6 +258,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         Context.Unwatch(entry.Actor);
         entry.Actor.Tell(new TunnelProtocol.Retire(reason));
         _roster.Retire(entry.Name);
+        TellSharedCauses(_commonCause.Retire(entry.Name));
         ReleaseAll(entry.Name);
         _log.Info("Tunnel {Tunnel} retired: {Reason}", entry.Name, reason);
         GrantWhatFits();
@@ -263,6 +280,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     {
         // Retired tunnels may still report once; they are gone from the view.
         if (!_roster.RecordSummary(changed.Summary)) return;
+        TellSharedCauses(_commonCause.Observe(changed.Summary.Name, changed.Summary.EpisodeStartedAt));
         // Live views (the dashboard's stream, metrics, webhooks) listen on the event stream, the cluster on pub-sub.
         Context.System.EventStream.Publish(changed);
         PublishToCluster(changed.Summary);
@@ -307,6 +325,31 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         _pollsByNamespace.TryGetValue(key, out var previous);
         _pollsByNamespace[key] = new PollStatus(ns, success ?? previous?.LastSuccess, failure ?? previous?.LastFailure,
             success is not null ? null : error ?? previous?.LastError);
+    }
+
+    // ---- Common causes ------------------------------------------------------------------------------
+
+    private void TellSharedCauses(IReadOnlyList<(string Tunnel, SharedCause? Cause)> changes)
+    {
+        foreach (var (tunnel, cause) in changes)
+        {
+            if (cause is not null) _log.Info("Tunnel {Tunnel}: {Cause}", tunnel, cause.Describe());
+            _roster.Find(tunnel)?.Actor.Tell(new TunnelProtocol.SharedCauseChanged(cause));
+        }
+    }
+
+    /// <summary>
+    /// The first peer repair of an episode waits a moment when the tunnel could share a cause with others and has no
+    /// underlay probe to tell: if the others fail too, the tunnels hold instead of repairing what no repair can fix.
+    /// </summary>
+    private PermitRequest Settling(PermitRequest request)
+    {
+        if (request.InterfaceWide || _roster.Find(request.Tunnel)?.Settings.UnderlayProbe != false || !_commonCause.CouldShareACause(request.Tunnel))
+            return request;
+        var notBefore = request.StaleSince + _commonCause.Policy.Settle;
+        if (notBefore <= Now) return request;
+        Timers.StartSingleTimer((SettleTimer, request.Tunnel), PermitsSettled.Instance, notBefore - Now);
+        return request with { NotBefore = notBefore };
     }
 
     // ---- The permit book ---------------------------------------------------------------------------

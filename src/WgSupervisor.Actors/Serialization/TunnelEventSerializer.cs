@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Akka.Actor;
 using Akka.Serialization;
 using WgSupervisor.Domain;
-using WgSupervisor.Domain.Diagnosis;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 

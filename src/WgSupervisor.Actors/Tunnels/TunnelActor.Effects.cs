@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
@@ -28,6 +29,12 @@ public sealed partial class TunnelActor
         else Publish();
     }
 
+    private void ConfirmAndRejudge(ProbeConfirmed confirmed)
+    {
+        _watch.RecordConfirmation(confirmed.Result, Now);
+        Rejudge();
+    }
+
     private void AcceptOperatorRestart(RestartRequested request) => Command(TunnelRules.OnOperatorRestart(_state, Now, request.By),
         "queued for a repair permit", $"cannot restart in phase {_state.Phase}");
 
@@ -38,6 +45,68 @@ public sealed partial class TunnelActor
         Sender.Tell(events.Count > 0
             ? new CommandAccepted(_settings.Name, accepted)
             : new CommandRejected(_settings.Name, rejected ?? $"nothing to do in phase {_state.Phase}"));
+    }
+
+    // ---- Diagnosis ----------------------------------------------------------------------------------
+
+    /// <summary>Looks up what the diagnosis needs beyond what is watched: the endpoint name now, and the underlay probe.</summary>
+    private void GatherEvidence()
+    {
+        var token = ++_evidenceToken;
+        var resolving = _wireGuard.ResolveEndpointAsync(_settings, _stopping.Token);
+        var underlay = _watch.UnderlayTarget is { } target && _prober is not null ? ProbeUnderlayAsync(target) : Task.FromResult<bool?>(null);
+        Gather().PipeTo(Self, failure: _ => new EvidenceGathered(token, EndpointResolution.NotApplicable, null));
+
+        async Task<EvidenceGathered> Gather() => new(token, await resolving, await underlay);
+    }
+
+    /// <summary>A few pings of the endpoint's address outside the tunnel: any answer means the underlay carries packets.</summary>
+    private async Task<bool?> ProbeUnderlayAsync(string target)
+    {
+        var ping = new ProbeSettings(ProbeKind.Icmp, target, null, UnderlayProbeWait, UnderlayProbeWait, 1);
+        var result = await _prober!.ConfirmAsync(_settings.Namespace, ping, UnderlayProbeCount, ProbeSettings.ConfirmSpacing, UnderlayProbeWait, _stopping.Token);
+        return result.Succeeded;
+    }
+
+    private const int UnderlayProbeCount = 3;
+    private static readonly TimeSpan UnderlayProbeWait = TimeSpan.FromSeconds(1);
+
+    private Diagnosis Diagnose(EvidenceGathered gathered)
+    {
+        var diagnosis = Diagnostician.Diagnose(_watch.Evidence(_state, gathered.Resolution, gathered.UnderlayAnswers));
+        if (diagnosis != _watch.Diagnosis) _log.Info("Tunnel {Tunnel}: diagnosed {Diagnosis}", _settings.Name, diagnosis);
+        _watch.Diagnosed(diagnosis);
+        return diagnosis;
+    }
+
+    /// <summary>Holds, or asks the fleet for a permit for the one rung the diagnosis chose.</summary>
+    private void ActOnDiagnosis(Diagnosis diagnosis)
+    {
+        if (diagnosis.Holds)
+        {
+            Transition(TunnelRules.OnDiagnosedHold(_state, diagnosis, Now));
+            return;
+        }
+        _diagnosis = diagnosis;
+        RequestPermit();
+        Publish();
+    }
+
+    /// <summary>
+    /// A confirmed probe failure while verifying, with no fresh handshake since the repair began: our initiation went
+    /// unanswered, so the repair has failed, and waiting out the verify timeout would only delay what comes next.
+    /// </summary>
+    private void FailEarlyIfUnanswered(TunnelObservation last)
+    {
+        var repair = _state.CurrentRepair!;
+        if (!_watch.Probe.IsFailing(_settings.Probe!) ||
+            HealthRules.IsFreshSince(last.Peer?.LatestHandshake, repair.StartedAt, _watch.HandshakeBeforeRepair))
+        {
+            Publish();
+            return;
+        }
+        Transition(TunnelRules.OnRepairFailed(_state, _settings, RepairOutcome.VerifyTimedOut,
+            $"our fresh handshake went unanswered and the probe failed ({_watch.Probe.LastError})", Now, _unitRandom()));
     }
 
     // ---- Repairs and permits ------------------------------------------------------------------------
@@ -79,9 +148,9 @@ public sealed partial class TunnelActor
         Transition(TunnelRules.OnRepairVerified(_state, Now, _watch.VerifiedBy(observation)));
     }
 
-    private PermitRequest BuildPermitRequest() => new(_settings.Name, _settings.Key.InterfaceKey, _settings.Site,
-        InterfaceWide: TunnelRules.NextRung(_state, _settings).IsInterfaceWide(), StaleSince: _state.EpisodeStartedAt ?? Now, RequestedAt: Now,
-        RequestId: ++_requestId);
+    private void RequestPermit() => _fleet.Tell(new TunnelToFleet.RequestPermit(new PermitRequest(_settings.Name, _settings.Key.InterfaceKey,
+        _settings.Site, InterfaceWide: (_diagnosis?.Rung ?? TunnelRules.NextRung(_state, _settings)).IsInterfaceWide(),
+        StaleSince: _state.EpisodeStartedAt ?? Now, RequestedAt: Now, RequestId: ++_requestId)));
 
     private void ReleasePermit()
     {
@@ -102,7 +171,14 @@ public sealed partial class TunnelActor
     private void RecordProbe(ProbeCompleted completed)
     {
         if (_watch.RecordProbe(completed.Result, Now)) _log.Info("Tunnel {Tunnel}: probe {Probe} answers", _settings.Name, _settings.Probe);
+        if (_watch.TryStartConfirmation()) StartConfirmation(_settings.Probe!);
     }
+
+    /// <summary>A missed probe is confirmed or cleared at once by a quick burst, rather than after more whole intervals.</summary>
+    private void StartConfirmation(ProbeSettings probe) =>
+        _prober!.ConfirmAsync(_settings.Namespace, probe, probe.ConfirmProbes, ProbeSettings.ConfirmSpacing, probe.ConfirmWait, _stopping.Token).PipeTo(Self,
+            success: result => new ProbeConfirmed(result),
+            failure: error => new ProbeConfirmed(ProbeResult.Failed(error.GetBaseException().Message)));
 
     // ---- Publishing and stopping --------------------------------------------------------------------
 

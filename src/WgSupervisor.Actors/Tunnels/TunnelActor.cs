@@ -21,6 +21,10 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     private const string BackoffTimer = "backoff";
     private const string ProbeTimer = "probe";
     private const string QuarantineTimer = "quarantine";
+    private const string ReassessTimer = "reassess";
+
+    /// <summary>How often a held tunnel looks again at the evidence that holds it (the fleet's word also wakes it at once).</summary>
+    private static readonly TimeSpan ReassessEvery = TimeSpan.FromSeconds(2);
 
     /// <summary>Longest a repair action may run before it is counted as failed (its commands have their own limits).</summary>
     private static readonly TimeSpan ActionDeadline = TimeSpan.FromMinutes(2);
@@ -45,6 +49,9 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     // Start from a random number: a late reply to an earlier incarnation must not match this one's.
     private long _requestId = Random.Shared.NextInt64(1, long.MaxValue / 2);
     private long _repairToken = Random.Shared.NextInt64(1, long.MaxValue / 2);
+    private long _evidenceToken;
+    // The diagnosis whose rung waits for a permit.
+    private Domain.Diagnosing.Diagnosis? _diagnosis;
     private TunnelSummary? _lastPublished;
 
     public TunnelActor(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom,
@@ -114,20 +121,29 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     {
         Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
+        Receive<ProbeConfirmed>(ConfirmAndRejudge);
         Receive<RestartRequested>(AcceptOperatorRestart);
         CommonHandlers();
     }
 
-    /// <summary>Stale: waiting for a permit; withdrawn if the tunnel recovers first.</summary>
+    /// <summary>Stale: diagnosing, then waiting for a permit for the rung the diagnosis chose; withdrawn if the tunnel recovers first.</summary>
     private void Stale()
     {
         Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
+        Receive<ProbeConfirmed>(ConfirmAndRejudge);
+        Receive<EvidenceGathered>(e => e.Token == _evidenceToken, e => ActOnDiagnosis(Diagnose(e)));
+        Receive<SharedCauseChanged>(c =>
+        {
+            var appeared = c.Cause is not null && _watch.SharedCause is null;
+            _watch.SharedCause = c.Cause;
+            if (appeared && _state.StaleReason != StaleReason.OperatorRequest) GatherEvidence();
+        });
         // Only the grant of the current request counts; one for a withdrawn request goes back (below, in CommonHandlers).
         Receive<PermitGranted>(p => p.RequestId == _requestId, p =>
         {
             _permitId = p.PermitId;
-            Transition([TunnelRules.OnPermitGranted(_state, _settings, Now)]);
+            Transition([TunnelRules.OnPermitGranted(_state, _settings, Now, _diagnosis)]);
         });
         Receive<RestartRequested>(_ => Sender.Tell(new CommandAccepted(_settings.Name, "a repair is already queued")));
         CommonHandlers();
@@ -162,6 +178,13 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
             if (_watch.LastObservation is { } last) CheckVerification(last);
             else Publish();
         });
+        Receive<ProbeConfirmed>(c =>
+        {
+            _watch.RecordConfirmation(c.Result, Now);
+            if (_watch.LastObservation is not { } last) Publish();
+            else if (c.Result.Succeeded) CheckVerification(last);
+            else FailEarlyIfUnanswered(last);
+        });
         Receive<VerifyTimedOut>(t => t.RepairToken == _repairToken, _ => Transition(TunnelRules.OnRepairFailed(_state, _settings,
             RepairOutcome.VerifyTimedOut, $"not verified within {HealthRules.Seconds(VerifyTimeout)}: {_watch.NotVerifiedBecause}", Now, _unitRandom())));
         Receive<RestartRequested>(_ => Sender.Tell(new CommandRejected(_settings.Name, "a repair is in flight")));
@@ -173,7 +196,29 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     {
         Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
+        Receive<ProbeConfirmed>(ConfirmAndRejudge);
         Receive<BackoffElapsed>(_ => Transition(TunnelRules.WithQuarantine(_state, _settings, [TunnelRules.OnBackoffElapsed(_state, _settings, Now)], Now)));
+        Receive<RestartRequested>(AcceptOperatorRestart);
+        CommonHandlers();
+    }
+
+    /// <summary>Held: the diagnosis found a cause no repair here can fix; watched, and looked at again until it clears.</summary>
+    private void Held()
+    {
+        Receive<Observed>(o => Transition(Judged(o.Observation)));
+        Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
+        Receive<ProbeConfirmed>(ConfirmAndRejudge);
+        Receive<ReassessDue>(_ => GatherEvidence());
+        Receive<SharedCauseChanged>(c =>
+        {
+            _watch.SharedCause = c.Cause;
+            GatherEvidence();
+        });
+        Receive<EvidenceGathered>(e => e.Token == _evidenceToken, e =>
+        {
+            var diagnosis = Diagnose(e);
+            Transition(TunnelRules.OnHoldCleared(_state, diagnosis, Now));
+        });
         Receive<RestartRequested>(AcceptOperatorRestart);
         CommonHandlers();
     }
@@ -183,6 +228,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     {
         Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
+        Receive<ProbeConfirmed>(ConfirmAndRejudge);
         Receive<QuarantineWindowPassed>(_ => Transition(TunnelRules.OnQuarantineWindowPassed(_state, Now)));
         Receive<ReleaseRequested>(r => Command(TunnelRules.OnOperatorRelease(_state, Now, r.By), "released; judged again at the next observation"));
         Receive<RestartRequested>(AcceptOperatorRestart);
@@ -222,6 +268,10 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         });
         Receive<ProbeDue>(_ => StartProbe());
         Receive<ProbeCompleted>(p => { RecordProbe(p); Publish(); });
+        Receive<ProbeConfirmed>(c => { _watch.RecordConfirmation(c.Result, Now); Publish(); });
+        Receive<SharedCauseChanged>(c => _watch.SharedCause = c.Cause);
+        Receive<EvidenceGathered>(_ => { });
+        Receive<ReassessDue>(_ => { });
         // A permit that arrives when none is wanted (withdrawal crossed the grant) goes straight back.
         Receive<PermitGranted>(p => _fleet.Tell(new TunnelToFleet.ReleasePermit(_settings.Name, p.PermitId)));
         Receive<TunnelHistory.HistoryBacklog>(ReportBacklog);
@@ -276,14 +326,23 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         Timers.Cancel(RepairDeadlineTimer);
         Timers.Cancel(BackoffTimer);
         Timers.Cancel(QuarantineTimer);
+        Timers.Cancel(ReassessTimer);
+        _diagnosis = null;
         switch (_state.Phase)
         {
             case TunnelPhase.Unknown or TunnelPhase.Healthy:
+                _watch.Diagnosed(null);
                 Become(Watching);
                 break;
             case TunnelPhase.Stale:
-                _fleet.Tell(new TunnelToFleet.RequestPermit(BuildPermitRequest()));
+                // An operator's restart is not diagnosed: they asked for the ladder's next rung.
+                if (_state.StaleReason == StaleReason.OperatorRequest) RequestPermit();
+                else GatherEvidence();
                 Become(Stale);
+                break;
+            case TunnelPhase.Held:
+                Timers.StartPeriodicTimer(ReassessTimer, ReassessDue.Instance, ReassessEvery);
+                Become(Held);
                 break;
             case TunnelPhase.Restarting:
                 StartRepair(_state.CurrentRepair!);

@@ -6,8 +6,12 @@ namespace WgSupervisor.Domain.Fleet;
 /// Shared means at least <see cref="MinTunnels"/> tunnels, and at least <see cref="Fraction"/> of the group, whose
 /// episodes began within <see cref="Window"/> of each other.
 /// </summary>
-public sealed record CommonCausePolicy(bool Enabled, TimeSpan Window, double Fraction, int MinTunnels)
+/// <param name="Settle">How long the first peer repair of a tunnel without an underlay probe waits, in a group big enough
+/// for a common cause, so that the others can show whether they fail too (tunnels notice an outage a second apart).</param>
+public sealed record CommonCausePolicy(bool Enabled, TimeSpan Window, double Fraction, int MinTunnels, TimeSpan Settle)
 {
-    public static readonly CommonCausePolicy Default = new(true, TimeSpan.FromSeconds(10), 0.75, 3);
+    public static readonly TimeSpan DefaultSettle = TimeSpan.FromSeconds(1.5);
+
+    public static readonly CommonCausePolicy Default = new(true, TimeSpan.FromSeconds(10), 0.75, 3, DefaultSettle);
     public static readonly CommonCausePolicy Off = Default with { Enabled = false };
 }

@@ -4,9 +4,10 @@ namespace WgSupervisor.Domain.Fleet;
 /// A request for a repair permit. <paramref name="InterfaceWide"/>: the repair disturbs every peer of the
 /// interface (restart), so it excludes any other repair on that interface. <paramref name="RequestId"/> is
 /// the requester's own number, echoed in the grant, so that a grant meant for a withdrawn request is told apart.
+/// <paramref name="NotBefore"/>: not granted before then (the fleet lets a possible common cause show first).
 /// </summary>
 public sealed record PermitRequest(string Tunnel, string InterfaceKey, string? Site, bool InterfaceWide, DateTimeOffset StaleSince,
-    DateTimeOffset RequestedAt, long RequestId = 0);
+    DateTimeOffset RequestedAt, long RequestId = 0, DateTimeOffset? NotBefore = null);
 
 public sealed record Permit(long Id, PermitRequest Request, DateTimeOffset GrantedAt, DateTimeOffset LeaseUntil);
 
@@ -21,7 +22,7 @@ public sealed record PermitLimits(int MaxConcurrent, int? MaxPerSite, TimeSpan L
 }
 
 /// <summary>
-/// The fleet's book of repair permits: at most N at once on the node, one interface-wide repair per
+/// The fleet's book of repair permits: at most N interface-wide and P peer-level repairs at once on the node, one interface-wide repair per
 /// interface (and no peer repair beside it), at most M per site. Waiting requests are served longest-stale
 /// first; a request blocked by its interface or site holds back the requests behind it on that interface or
 /// site, so nothing starves. A permit ends when released, when its holder is gone, or when its lease runs out.
@@ -79,7 +80,7 @@ public sealed class PermitBook(PermitLimits limits)
         var heldBackSites = new HashSet<string>(StringComparer.Ordinal);
         foreach (var request in Waiting.ToList())
         {
-            if (_granted.Count >= Limits.MaxConcurrent) break;
+            if (request.NotBefore > now || !ClassAllows(request.InterfaceWide)) continue;
             var blockedByInterface = heldBackInterfaces.Contains(request.InterfaceKey) || !InterfaceAllows(request);
             var blockedBySite = request.Site is { } site && (heldBackSites.Contains(site) || !SiteAllows(site));
             // Hold the line: later requests on the interface or site that blocked this one wait behind it.
@@ -100,6 +101,9 @@ public sealed class PermitBook(PermitLimits limits)
         return request.InterfaceWide ? onInterface.Count == 0 : onInterface.All(p => !p.Request.InterfaceWide);
     }
 
+    private bool ClassAllows(bool interfaceWide) =>
+        _granted.Values.Count(p => p.Request.InterfaceWide == interfaceWide) < (interfaceWide ? Limits.MaxConcurrent : Limits.MaxConcurrentPeer);
+
     private bool SiteAllows(string site) =>
         Limits.MaxPerSite is not { } max || _granted.Values.Count(p => p.Request.Site == site) < max;
 
@@ -107,7 +111,10 @@ public sealed class PermitBook(PermitLimits limits)
     public IReadOnlyList<string> Violations()
     {
         var problems = new List<string>();
-        if (_granted.Count > Limits.MaxConcurrent) problems.Add($"{_granted.Count} permits granted, limit {Limits.MaxConcurrent}");
+        var wideCount = _granted.Values.Count(p => p.Request.InterfaceWide);
+        if (wideCount > Limits.MaxConcurrent) problems.Add($"{wideCount} interface-wide permits granted, limit {Limits.MaxConcurrent}");
+        if (_granted.Count - wideCount > Limits.MaxConcurrentPeer)
+            problems.Add($"{_granted.Count - wideCount} peer-level permits granted, limit {Limits.MaxConcurrentPeer}");
         foreach (var group in _granted.Values.GroupBy(p => p.Request.InterfaceKey))
         {
             var wide = group.Count(p => p.Request.InterfaceWide);

@@ -54,6 +54,19 @@ public sealed record ProbeStatus(int ConsecutiveFailures, bool EverSucceeded, Da
 
     public bool IsFailing(ProbeSettings settings) => EverSucceeded && ConsecutiveFailures >= settings.FailuresBeforeStale;
 
+    /// <summary>A missed probe of a tunnel that answered before, not yet judged failing: a quick burst should confirm it.</summary>
+    public bool NeedsConfirmation(ProbeSettings settings) =>
+        settings.ConfirmProbes > 0 && EverSucceeded && ConsecutiveFailures is > 0 && ConsecutiveFailures < settings.FailuresBeforeStale;
+
+    /// <summary>The confirming burst's outcome: one answer clears the miss; none makes the probe failing at once.</summary>
+    public ProbeStatus RecordConfirmation(ProbeResult burst, ProbeSettings settings, DateTimeOffset at) => burst.Succeeded
+        ? Record(burst, at)
+        : this with
+        {
+            ConsecutiveFailures = Math.Max(ConsecutiveFailures + 1, settings.FailuresBeforeStale),
+            LastError = $"{LastError}; none of {settings.ConfirmProbes} quick re-probes answered",
+        };
+
     /// <summary>Answered at least once after <paramref name="since"/> and not failing since.</summary>
     public bool AnsweredSince(DateTimeOffset since) => ConsecutiveFailures == 0 && LastSuccessAt >= since;
 }

@@ -20,6 +20,7 @@ public static class TunnelRules
             (TunnelPhase.Stale, HealthVerdict.Healthy) when state.By is not null => Nothing,
             (TunnelPhase.Stale, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, $"recovered before a repair: {h.Detail}")],
             (TunnelPhase.Backoff, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, $"recovered during backoff: {h.Detail}")],
+            (TunnelPhase.Held, HealthVerdict.Healthy h) => [new TunnelBecameHealthy(now, $"recovered while held: {h.Detail}")],
             (TunnelPhase.Quarantined, HealthVerdict.Healthy h) =>
             [
                 new TunnelReleased(now, Supervisor, "recovered on its own", ResetBudget: false),
@@ -29,9 +30,21 @@ public static class TunnelRules
             _ => Nothing,
         };
 
-    /// <summary>The fleet granted a permit: start the rung this attempt has reached.</summary>
-    public static RepairStarted OnPermitGranted(TunnelState state, TunnelSettings settings, DateTimeOffset now) =>
-        new(now, NextRung(state, settings), state.NextAttempt, state.By ?? Supervisor);
+    /// <summary>The fleet granted a permit: start the rung the diagnosis chose (or, for an operator's request, the ladder's next).</summary>
+    public static RepairStarted OnPermitGranted(TunnelState state, TunnelSettings settings, DateTimeOffset now, Diagnosing.Diagnosis? diagnosis = null) =>
+        diagnosis is { Rung: { } rung }
+            ? new(now, rung, state.NextAttempt, state.By ?? Supervisor, diagnosis.Cause, diagnosis.Description)
+            : new(now, NextRung(state, settings), state.NextAttempt, state.By ?? Supervisor);
+
+    /// <summary>The diagnosis found nothing on this gateway can help: hold the repairs.</summary>
+    public static IReadOnlyList<ITunnelEvent> OnDiagnosedHold(TunnelState state, Diagnosing.Diagnosis diagnosis, DateTimeOffset now) =>
+        state.Phase == TunnelPhase.Stale && diagnosis.Holds ? [new RepairHeld(now, diagnosis.Cause, diagnosis.Description)] : Nothing;
+
+    /// <summary>The evidence that held the repairs cleared while the tunnel is still stale: repair it now.</summary>
+    public static IReadOnlyList<ITunnelEvent> OnHoldCleared(TunnelState state, Diagnosing.Diagnosis diagnosis, DateTimeOffset now) =>
+        state.Phase == TunnelPhase.Held && !diagnosis.Holds
+            ? [new TunnelWentStale(now, state.EpisodeReason ?? StaleReason.ProbeFailing, $"hold ended: {diagnosis.Description}")]
+            : Nothing;
 
     /// <summary>The rung the next attempt will use (the ladder position, adjusted to why the tunnel is stale).</summary>
     public static RepairRung NextRung(TunnelState state, TunnelSettings settings) =>
@@ -131,7 +144,7 @@ public static class TunnelRules
 
     /// <summary>An operator asked for a repair: it skips a backoff or a quarantine, but joins neither a queued nor a running repair.</summary>
     public static IReadOnlyList<ITunnelEvent> OnOperatorRestart(TunnelState state, DateTimeOffset now, string by) =>
-        state.Phase is TunnelPhase.Unknown or TunnelPhase.Healthy or TunnelPhase.Backoff or TunnelPhase.Quarantined
+        state.Phase is TunnelPhase.Unknown or TunnelPhase.Healthy or TunnelPhase.Backoff or TunnelPhase.Quarantined or TunnelPhase.Held
             ? [new TunnelWentStale(now, StaleReason.OperatorRequest, $"restart requested by {by}", by)]
             : Nothing;
 

@@ -1,5 +1,8 @@
+using System.Net;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Probing;
+using WgSupervisor.Domain.Repair;
 
 namespace WgSupervisor.Domain.Tunnels;
 
@@ -54,6 +57,12 @@ public sealed class TunnelWatch
 
     /// <summary>The peer's handshake when the current repair started: only a newer one verifies it.</summary>
     public DateTimeOffset? HandshakeBeforeRepair { get; private set; }
+
+    /// <summary>The latest diagnosis of the current episode (null: none yet, or healthy since).</summary>
+    public Diagnosing.Diagnosis? Diagnosis { get; private set; }
+
+    /// <summary>What the fleet last said about a cause shared with other tunnels (null: none).</summary>
+    public SharedCause? SharedCause { get; set; }
 
     /// <summary>The recent observations, oldest first.</summary>
     public IReadOnlyList<TunnelSample> Samples => _samples.ToList();
@@ -113,6 +122,20 @@ public sealed class TunnelWatch
         return !wasEverAnswered && Probe.EverSucceeded;
     }
 
+    /// <summary>Whether to confirm the last missed probe with a quick burst now; if so, counts the burst as in flight.</summary>
+    public bool TryStartConfirmation()
+    {
+        if (_settings.Probe is not { } probe || _probeInFlight || !Probe.NeedsConfirmation(probe)) return false;
+        _probeInFlight = true;
+        return true;
+    }
+
+    public void RecordConfirmation(ProbeResult burst, DateTimeOffset at)
+    {
+        _probeInFlight = false;
+        Probe = Probe.RecordConfirmation(burst, _settings.Probe!, at);
+    }
+
     /// <summary>The probe status the rules weigh: none when the tunnel has no probe.</summary>
     private ProbeStatus? JudgedProbe => _settings.Probe is null ? null : Probe;
 
@@ -134,6 +157,33 @@ public sealed class TunnelWatch
     public string NotVerifiedBecause => _settings.Probe is not null
         ? $"the probe did not answer ({Probe.LastError})"
         : "no fresh handshake";
+
+    // ---- Diagnosis ----------------------------------------------------------------------------------
+
+    /// <summary>The address the underlay probe pings: the endpoint WireGuard sends to now, when it is an address.</summary>
+    public string? UnderlayTarget =>
+        _settings.UnderlayProbe && RepairLadder.HostOf(LastObservation?.Peer?.Endpoint) is { } host && IPAddress.TryParse(host, out _) ? host : null;
+
+    /// <summary>Everything known about the stale tunnel, with what was looked up for it just now.</summary>
+    public Evidence Evidence(TunnelState state, EndpointResolution resolution, bool? underlayAnswers) => new()
+    {
+        Interface = _settings.Interface,
+        InterfacePresent = LastObservation?.InterfacePresent ?? false,
+        PeerPresent = LastObservation?.Peer is not null,
+        CurrentEndpoint = LastObservation?.Peer?.Endpoint,
+        Resolution = resolution,
+        UnderlayAnswers = underlayAnswers,
+        UnderlayTarget = UnderlayTarget,
+        SharedCause = SharedCause,
+        LatestHandshake = LastObservation?.Peer?.LatestHandshake,
+        Symptom = state.Reason ?? Verdict ?? "stale",
+        FailedRepair = state.FailedAttempts > 0 ? state.LastRepair : null,
+        Ladder = _settings.Ladder,
+        LadderPositionRung = TunnelRules.NextRung(state, _settings),
+    };
+
+    /// <summary>Keeps the diagnosis shown while the episode lasts (null: forget it, the episode ended).</summary>
+    public void Diagnosed(Diagnosing.Diagnosis? diagnosis) => Diagnosis = diagnosis;
 
     // ---- What the operator sees ---------------------------------------------------------------------
 
@@ -172,6 +222,8 @@ public sealed class TunnelWatch
             LastSuccessAt: Probe.LastSuccessAt,
             LastError: Probe.LastError);
 
+    private static bool InEpisode(TunnelState state) => state.EpisodeStartedAt is not null;
+
     /// <summary>The tunnel as the operator sees it, in <paramref name="state"/>.</summary>
     public TunnelSummary Summary(TunnelState state)
     {
@@ -199,6 +251,9 @@ public sealed class TunnelWatch
             Verdict: Verdict,
             Probe: ProbeSummary(),
             Warnings: Warnings(),
-            QuarantinedUntil: state.QuarantinedUntil);
+            QuarantinedUntil: state.QuarantinedUntil,
+            Cause: InEpisode(state) ? Diagnosis?.Cause.ToWireName() : null,
+            Diagnosis: InEpisode(state) ? Diagnosis?.Description : null,
+            EpisodeStartedAt: state.EpisodeStartedAt);
     }
 }

@@ -8,7 +8,9 @@ public sealed class PermitBookTests
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
 
-    private static PermitBook Book(int maxConcurrent = 2, int? maxPerSite = null) => new(new PermitLimits(maxConcurrent, maxPerSite, Lease));
+    // The same limit for both classes keeps these scenarios about one budget; the classes are tested on their own below.
+    private static PermitBook Book(int maxConcurrent = 2, int? maxPerSite = null) =>
+        new(new PermitLimits(maxConcurrent, maxPerSite, Lease, MaxConcurrentPeer: maxConcurrent));
 
     /// <param name="staleMinutesAgo">How long before T0 the tunnel went stale: larger is served first.</param>
     private static PermitRequest Request(string tunnel, string interfaceKey = "-/wg0", string? site = null, bool interfaceWide = false,
@@ -21,6 +23,31 @@ public sealed class PermitBookTests
     public void The_default_limits_are_two_at_once_no_site_limit_and_a_five_minute_lease()
     {
         Assert.Equal(new PermitLimits(2, null, TimeSpan.FromMinutes(5)), PermitLimits.Default);
+    }
+
+    [Fact]
+    public void Peer_repairs_have_their_own_limit_and_do_not_queue_behind_interface_wide_ones()
+    {
+        var book = new PermitBook(new PermitLimits(1, null, Lease, MaxConcurrentPeer: 3));
+        book.Request(new PermitRequest("restart", "ns/wg9", null, InterfaceWide: true, T0, T0));
+        book.Request(new PermitRequest("restart-2", "ns/wg8", null, InterfaceWide: true, T0, T0));
+        for (var i = 1; i <= 4; i++) book.Request(new PermitRequest($"peer{i}", "ns/hub", null, InterfaceWide: false, T0.AddSeconds(i), T0.AddSeconds(i)));
+
+        var granted = Tunnels(book.GrantWhatFits(T0.AddSeconds(5)));
+
+        Assert.Equal(["peer1", "peer2", "peer3", "restart"], granted.Order());
+        Assert.Empty(book.Violations());
+    }
+
+    [Fact]
+    public void A_settling_request_waits_for_its_time_without_holding_back_the_others()
+    {
+        var book = Book();
+        book.Request(new PermitRequest("settling", "ns/wg0", null, InterfaceWide: false, T0, T0, NotBefore: T0.AddSeconds(2)));
+        book.Request(new PermitRequest("other", "ns/wg0", null, InterfaceWide: false, T0.AddSeconds(1), T0.AddSeconds(1)));
+
+        Assert.Equal(["other"], Tunnels(book.GrantWhatFits(T0.AddSeconds(1))));
+        Assert.Equal(["settling"], Tunnels(book.GrantWhatFits(T0.AddSeconds(2))));
     }
 
     [Fact]
@@ -310,7 +337,7 @@ public sealed class PermitBookTests
         var book = Book(maxConcurrent: 1);
         book.Request(Request("a", "-/wg0", staleMinutesAgo: 1));
         book.Request(Request("b", "-/wg1", staleMinutesAgo: 5));
-        var replacement = Request("a", "-/wg2", interfaceWide: true, staleMinutesAgo: 10);
+        var replacement = Request("a", "-/wg2", staleMinutesAgo: 10);
 
         book.Request(replacement);
 
@@ -350,7 +377,7 @@ public sealed class PermitBookTests
         var seed = 100;
         foreach (var maxConcurrent in new[] { 1, 2, 3, 4 })
             foreach (var maxPerSite in new int?[] { null, 1, 2 })
-                new PermitBookRun(seed++, new PermitLimits(maxConcurrent, maxPerSite, Lease)).Run(steps: 2_000);
+                new PermitBookRun(seed++, new PermitLimits(maxConcurrent, maxPerSite, Lease, MaxConcurrentPeer: maxConcurrent + 1)).Run(steps: 2_000);
     }
 
     /// <summary>
@@ -362,7 +389,9 @@ public sealed class PermitBookTests
     {
         var held = heldNow.ToList();
         var breaks = new List<string>();
-        if (held.Count > limits.MaxConcurrent) breaks.Add($"{held.Count} permits held, at most {limits.MaxConcurrent} allowed");
+        var wide = held.Count(p => p.Request.InterfaceWide);
+        if (wide > limits.MaxConcurrent) breaks.Add($"{wide} interface-wide permits held, at most {limits.MaxConcurrent} allowed");
+        if (held.Count - wide > limits.MaxConcurrentPeer) breaks.Add($"{held.Count - wide} peer permits held, at most {limits.MaxConcurrentPeer} allowed");
         foreach (var tunnel in held.GroupBy(p => p.Request.Tunnel).Where(g => g.Count() > 1))
             breaks.Add($"{tunnel.Key} holds {tunnel.Count()} permits");
         foreach (var onInterface in held.GroupBy(p => p.Request.InterfaceKey))
@@ -381,13 +410,15 @@ public sealed class PermitBookTests
     [Fact]
     public void The_test_oracle_finds_every_kind_of_broken_limit()
     {
-        var limits = new PermitLimits(2, 1, Lease);
+        var limits = new PermitLimits(2, 1, Lease, MaxConcurrentPeer: 2);
         Permit Held(long id, string tunnel, string interfaceKey, string? site, bool interfaceWide) =>
             new(id, Request(tunnel, interfaceKey, site, interfaceWide), T0, T0 + Lease);
 
         Assert.Empty(LimitBreaks([Held(1, "a", "-/wg0", "s1", false), Held(2, "b", "-/wg0", "s2", false)], limits));
-        Assert.Contains("3 permits held, at most 2 allowed",
+        Assert.Contains("3 peer permits held, at most 2 allowed",
             LimitBreaks([Held(1, "a", "-/wg0", null, false), Held(2, "b", "-/wg1", null, false), Held(3, "c", "-/wg2", null, false)], limits));
+        Assert.Contains("3 interface-wide permits held, at most 2 allowed",
+            LimitBreaks([Held(1, "a", "-/wg0", null, true), Held(2, "b", "-/wg1", null, true), Held(3, "c", "-/wg2", null, true)], limits));
         Assert.Contains("a holds 2 permits", LimitBreaks([Held(1, "a", "-/wg0", null, false), Held(2, "a", "-/wg1", null, false)], limits));
         Assert.Contains("2 interface-wide repairs at once on -/wg0",
             LimitBreaks([Held(1, "a", "-/wg0", null, true), Held(2, "b", "-/wg0", null, true)], limits));
@@ -425,7 +456,7 @@ public sealed class PermitBookTests
             _seed = seed;
             _random = new Random(seed);
             int?[] siteLimits = [null, 1, 2];
-            _limits = limits ?? new PermitLimits(_random.Next(1, 5), siteLimits[_random.Next(3)], TimeSpan.FromMinutes(5));
+            _limits = limits ?? new PermitLimits(_random.Next(1, 5), siteLimits[_random.Next(3)], TimeSpan.FromMinutes(5), _random.Next(1, 5));
             _book = new PermitBook(_limits);
             foreach (var tunnel in _tunnels) _issued[tunnel] = [];
         }
@@ -565,7 +596,8 @@ public sealed class PermitBookTests
         private bool BlockedByHeldPermits(PermitRequest request)
         {
             var held = _book.Granted.ToList();
-            if (held.Count >= _limits.MaxConcurrent) return true;
+            var sameClass = held.Count(p => p.Request.InterfaceWide == request.InterfaceWide);
+            if (sameClass >= (request.InterfaceWide ? _limits.MaxConcurrent : _limits.MaxConcurrentPeer)) return true;
             var onInterface = held.Where(p => p.Request.InterfaceKey == request.InterfaceKey).ToList();
             if (request.InterfaceWide ? onInterface.Count > 0 : onInterface.Any(p => p.Request.InterfaceWide)) return true;
             return request.Site is not null && _limits.MaxPerSite is { } max && held.Count(p => p.Request.Site == request.Site) >= max;

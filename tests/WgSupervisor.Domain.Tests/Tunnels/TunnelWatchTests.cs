@@ -1,3 +1,4 @@
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Probing;
 using WgSupervisor.Domain.Repair;
@@ -345,6 +346,7 @@ public sealed class TunnelWatchTests
             .Apply(new RepairFinished(T0.AddSeconds(2), RepairRung.ResetPeer, RepairOutcome.ActionFailed, TimeSpan.FromSeconds(1), "no such peer", 1))
             .Apply(new BackoffStarted(T0.AddSeconds(2), T0.AddSeconds(12), 1))
             .Apply(new TunnelQuarantined(T0.AddSeconds(3), T0.AddMinutes(15), "too many repairs"));
+        watch.Diagnosed(new Diagnosis(Cause.SessionLost, "the site lost its session", RepairRung.ResetPeer));
 
         var summary = watch.Summary(state);
 
@@ -371,7 +373,10 @@ public sealed class TunnelWatchTests
             Verdict: "probe answers; handshake 10 s old",
             Probe: new ProbeSummary("icmp 10.251.0.2", true, 0, T0.AddSeconds(29), null),
             Warnings: summary.Warnings,
-            QuarantinedUntil: T0.AddMinutes(15)), summary);
+            QuarantinedUntil: T0.AddMinutes(15),
+            Cause: "session-lost",
+            Diagnosis: "the site lost its session",
+            EpisodeStartedAt: T0), summary);
         Assert.Equal(["set-up"], summary.WarningsOrEmpty);
     }
 

@@ -20,6 +20,9 @@ public static partial class TunnelProtocol
     /// <summary>From the fleet: record something that concerns this tunnel but is decided elsewhere (cluster conflicts, budget fallback).</summary>
     public sealed record Note(Domain.Tunnels.ITunnelEvent Event, string Warning);
 
+    /// <summary>From the fleet: most tunnels of a group this tunnel belongs to went stale together (null: no longer).</summary>
+    public sealed record SharedCauseChanged(Domain.Diagnosing.SharedCause? Cause);
+
     /// <summary>From the fleet: stop supervising (a discovered tunnel whose peer is gone); record why, then stop.</summary>
     public sealed record Retire(string Reason);
 

@@ -27,6 +27,18 @@ public static partial class TunnelProtocol
 
     internal sealed record VerifyTimedOut(long RepairToken);
 
+    /// <summary>A confirming burst after a missed probe came back.</summary>
+    internal sealed record ProbeConfirmed(ProbeResult Result);
+
+    /// <summary>What a stale tunnel's diagnosis looked up: the endpoint name now, the underlay probe (null: not run).</summary>
+    internal sealed record EvidenceGathered(long Token, Domain.Diagnosing.EndpointResolution Resolution, bool? UnderlayAnswers);
+
+    /// <summary>Time to look again at the evidence that holds a tunnel's repairs.</summary>
+    internal sealed record ReassessDue
+    {
+        public static readonly ReassessDue Instance = new();
+    }
+
     internal sealed record ProbeDue
     {
         public static readonly ProbeDue Instance = new();

@@ -1,7 +1,7 @@
 using System.Net;
 using WgSupervisor.Domain.Repair;
 
-namespace WgSupervisor.Domain.Diagnosis;
+namespace WgSupervisor.Domain.Diagnosing;
 
 /// <summary>
 /// What a tunnel's configured endpoint name resolves to now, looked up inside the tunnel's network namespace

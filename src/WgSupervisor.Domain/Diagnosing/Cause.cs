@@ -1,4 +1,4 @@
-namespace WgSupervisor.Domain.Diagnosis;
+namespace WgSupervisor.Domain.Diagnosing;
 
 /// <summary>Why a stale tunnel is broken, as far as the evidence tells.</summary>
 public enum Cause
