@@ -85,7 +85,7 @@ public sealed class SocketProber : IProber, IDisposable
         using var burst = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var started = new List<Task<ProbeResult>>(count);
         var pending = new List<Task<ProbeResult>>(count);
-        var last = ProbeResult.Failed("no probe sent");
+        string? socketError = null;
         try
         {
             for (var i = 0; i < count; i++)
@@ -95,7 +95,10 @@ public sealed class SocketProber : IProber, IDisposable
                 pending.Add(attempt);
                 if (await FirstAnswerAsync(i < count - 1 ? spacing : Timeout.InfiniteTimeSpan) is { } answer) return answer;
             }
-            return last;
+            // A socket error (no such namespace, no route) says more than "no answer".
+            return ProbeResult.Failed(socketError ?? (count == 1
+                ? $"no TCP answer from {target} within {wait.TotalMilliseconds:0} ms"
+                : $"no TCP answer from {target} to {count} connects {spacing.TotalMilliseconds:0} ms apart within {wait.TotalMilliseconds:0} ms of the last"));
         }
         finally
         {
@@ -112,6 +115,7 @@ public sealed class SocketProber : IProber, IDisposable
             }
             catch (SocketException e)
             {
+                socketError = e.Message;
                 return ProbeResult.Failed(e.Message);
             }
         }
@@ -130,7 +134,6 @@ public sealed class SocketProber : IProber, IDisposable
                     pending.Remove(done);
                     var result = await done;
                     if (result.Succeeded) return result;
-                    last = result;
                 }
                 cancellationToken.ThrowIfCancellationRequested();
                 return null;
