@@ -191,7 +191,7 @@ public sealed class MttrCell(string faultClass, string arm, int repetition, Mttr
             repairs += started.Count;
             var rungs = started.Count == 0 ? "none" : string.Join(" → ", started.Select(e => $"{e.Rung ?? "?"} ({e.Cause ?? "no cause"})"));
             var holds = events.Where(e => e.Type == "held").Select(e => e.Cause ?? "?").ToList();
-            var healed = events.LastOrDefault(e => e.Type == "healthy").Reason;
+            var healed = events.LastOrDefault(e => e.Type == "healthy")?.Reason;
             parts.Add($"{(names.Count > 1 ? name + ": " : "")}rungs: {rungs}; stale {events.Count(e => e.Type == "stale")}×" +
                       $"{(holds.Count == 0 ? "" : $"; held ({string.Join(", ", holds.Distinct())}) {holds.Count}×")}" +
                       $"{(healed is null ? "" : $"; last healthy: {healed}")}");
