@@ -1,4 +1,5 @@
 using System.Net;
+using WgSupervisor.Domain.Diagnosis;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Repair;
@@ -7,6 +8,7 @@ using WgSupervisor.WireGuard.Observation;
 using WgSupervisor.WireGuard.Parsing;
 using WgSupervisor.WireGuard.Processes;
 using WgSupervisor.WireGuard.Repair;
+using WgSupervisor.WireGuard.Resolution;
 
 namespace WgSupervisor.WireGuard;
 
@@ -30,6 +32,7 @@ public sealed class WireGuardAdapter : IWireGuard
     private readonly DumpReader _dump;
     private readonly UapiReader _uapi;
     private readonly RepairActions _repairs;
+    private readonly EndpointResolver _resolver;
     private readonly TimeProvider _clock;
     private readonly ObservationSource _source;
 
@@ -39,6 +42,7 @@ public sealed class WireGuardAdapter : IWireGuard
         _dump = new DumpReader(runner, limits.Read);
         _uapi = new UapiReader(limits.Read);
         _repairs = new RepairActions(runner, limits);
+        _resolver = new EndpointResolver(runner, limits.Resolve);
         _clock = clock;
         _source = source;
     }
@@ -63,6 +67,9 @@ public sealed class WireGuardAdapter : IWireGuard
         endpoint = EndpointOf(tunnel);
         return true;
     }
+
+    public Task<EndpointResolution> ResolveEndpointAsync(TunnelSettings tunnel, CancellationToken cancellationToken) =>
+        _resolver.ResolveAsync(tunnel, cancellationToken);
 
     public Task<RepairActionResult> TakeDownAsync(TunnelSettings tunnel, CancellationToken cancellationToken) =>
         _repairs.TakeDownAsync(tunnel, cancellationToken);

@@ -10,6 +10,9 @@ namespace WgSupervisor.WireGuard.Repair;
 /// <summary>Time limits of the external tools: every command has one.</summary>
 public sealed record CommandTimeouts(TimeSpan Read, TimeSpan WgQuick, TimeSpan WgSet)
 {
+    /// <summary>Resolving an endpoint name (getent): short, since it is one piece of evidence for a diagnosis.</summary>
+    public TimeSpan Resolve { get; init; } = TimeSpan.FromSeconds(3);
+
     public static readonly CommandTimeouts Default = new(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(10));
 }
 
@@ -29,31 +32,43 @@ public sealed class RepairActions(IProcessRunner runner, CommandTimeouts timeout
     public static string? EndpointOf(TunnelSettings tunnel) =>
         tunnel.Repair.EndpointHost ?? WgQuickConf.FindPeer(tunnel.WgQuickConfig, tunnel.PeerPublicKey)?.Endpoint;
 
-    /// <summary>WireGuard resolves a hostname only when it is set: setting it again re-resolves (in the namespace's /etc/hosts and DNS).</summary>
+    /// <summary>
+    /// WireGuard resolves a hostname only when it is set: setting it again re-resolves (in the namespace's /etc/hosts
+    /// and DNS). A site that moved may also have restarted and will not answer the old session, so when the conf
+    /// declares the peer it is removed and added back with the endpoint: one action, a fresh handshake to the new address.
+    /// </summary>
     private async Task<RepairActionResult> ReresolveEndpointAsync(TunnelSettings tunnel, CancellationToken cancellationToken)
     {
         if (EndpointOf(tunnel) is not { } endpoint)
             return RepairActionResult.Failed($"no endpoint to re-resolve: set Repair EndpointHost or an Endpoint for this peer in {tunnel.WgQuickConfig}");
+        if (WgQuickConf.FindPeer(tunnel.WgQuickConfig, tunnel.PeerPublicKey) is { } peer)
+            return await ReaddPeerAsync(tunnel, peer, $"endpoint set again to {endpoint} and a fresh handshake started (peer re-added)", cancellationToken);
         var result = await WgSetAsync(tunnel, cancellationToken, null, "peer", tunnel.PeerPublicKey, "endpoint", endpoint);
         return result.Succeeded
             ? RepairActionResult.Ok($"endpoint set again to {endpoint}")
             : RepairActionResult.Failed($"wg set endpoint {endpoint}: {ProcessReport.Describe(result)}");
     }
 
-    /// <summary>
-    /// Removes the peer and adds it back from its conf (preshared key through stdin), so that a fresh
-    /// handshake starts while the interface's other peers carry on.
-    /// </summary>
+    /// <summary>The session is dead but the interface is fine: a fresh handshake for this peer alone.</summary>
     private async Task<RepairActionResult> ResetPeerAsync(TunnelSettings tunnel, CancellationToken cancellationToken)
     {
         if (WgQuickConf.FindPeer(tunnel.WgQuickConfig, tunnel.PeerPublicKey) is not { } peer)
             return RepairActionResult.Failed($"cannot reset the peer: {tunnel.WgQuickConfig} does not declare it");
+        return await ReaddPeerAsync(tunnel, peer, "peer removed and added back from its conf", cancellationToken);
+    }
+
+    /// <summary>
+    /// Removes the peer and adds it back from its conf (preshared key through stdin, endpoint as re-resolve sets it,
+    /// resolved by `wg set` at that moment), so that a fresh handshake starts while the interface's other peers carry on.
+    /// </summary>
+    private async Task<RepairActionResult> ReaddPeerAsync(TunnelSettings tunnel, ConfPeer peer, string success, CancellationToken cancellationToken)
+    {
         var remove = await WgSetAsync(tunnel, cancellationToken, null, "peer", tunnel.PeerPublicKey, "remove");
         if (!remove.Succeeded) return RepairActionResult.Failed($"wg set peer remove: {ProcessReport.Describe(remove)}");
 
         var presharedKey = peer.HasPresharedKey ? WgQuickConf.ReadPresharedKey(tunnel.WgQuickConfig, tunnel.PeerPublicKey) : null;
         var add = await WgSetAsync(tunnel, cancellationToken, presharedKey, AddArguments(tunnel, peer, withEndpoint: true));
-        if (add.Succeeded) return RepairActionResult.Ok("peer removed and added back from its conf");
+        if (add.Succeeded) return RepairActionResult.Ok(success);
         // The endpoint may not resolve right now: the peer must not stay removed because of that.
         var fallback = await WgSetAsync(tunnel, cancellationToken, presharedKey, AddArguments(tunnel, peer, withEndpoint: false));
         return RepairActionResult.Failed($"adding the peer back failed ({ProcessReport.Describe(add)}); " +

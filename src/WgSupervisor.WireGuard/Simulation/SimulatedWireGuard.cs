@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using WgSupervisor.Domain.Diagnosis;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Repair;
@@ -109,6 +110,10 @@ public sealed class SimulatedWireGuard : IWireGuard, IDisposable
     }
 
     public bool IsDeclared(TunnelSettings tunnel) => true;
+
+    /// <summary>Simulated peers have address endpoints (192.0.2.x): there is never a name to resolve.</summary>
+    public Task<EndpointResolution> ResolveEndpointAsync(TunnelSettings tunnel, CancellationToken cancellationToken) =>
+        Task.FromResult(EndpointResolution.NotApplicable);
 
     private void BreakOne()
     {

@@ -38,28 +38,66 @@ public sealed class IcmpEchoEngine : IDisposable
 
     public ulong? NamespaceIdentity { get; }
 
-    public async Task<ProbeResult> EchoAsync(IPAddress target, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<ProbeResult> EchoAsync(IPAddress target, TimeSpan timeout, CancellationToken cancellationToken) =>
+        EchoBurstAsync(target, 1, TimeSpan.Zero, timeout, cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="count"/> echo requests <paramref name="spacing"/> apart, each with its own sequence number
+    /// but one waiter: the first reply to any of them answers the burst (and stops further sends). Fails when
+    /// nothing came back <paramref name="wait"/> after the last request.
+    /// </summary>
+    public async Task<ProbeResult> EchoBurstAsync(IPAddress target, int count, TimeSpan spacing, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var sequence = (ushort)Interlocked.Increment(ref _sequence);
         var reply = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _waiting[sequence] = (target, reply, Stopwatch.GetTimestamp());
+        var sequences = new List<ushort>(count);
+        SocketException? sendFailure = null;
         try
         {
-            await _socket.SendToAsync(BuildRequest(sequence), SocketFlags.None, new IPEndPoint(target, 0), cancellationToken);
-            return ProbeResult.Answered(await reply.Task.WaitAsync(timeout, cancellationToken));
+            for (var i = 0; i < count; i++)
+            {
+                if (i > 0 && await AnsweredWithinAsync(reply.Task, spacing, cancellationToken)) break;
+                var sequence = (ushort)Interlocked.Increment(ref _sequence);
+                sequences.Add(sequence);
+                _waiting[sequence] = (target, reply, Stopwatch.GetTimestamp());
+                try
+                {
+                    await _socket.SendToAsync(BuildRequest(sequence), SocketFlags.None, new IPEndPoint(target, 0), cancellationToken);
+                }
+                catch (SocketException e)
+                {
+                    // One failed send (a route flapping) must not end the burst; only a burst that sent nothing fails at once.
+                    sendFailure = e;
+                    _waiting.TryRemove(sequence, out _);
+                    sequences.Remove(sequence);
+                }
+            }
+            if (sequences.Count == 0 && sendFailure is not null) return ProbeResult.Failed($"cannot send to {target}: {sendFailure.SocketErrorCode}");
+            return ProbeResult.Answered(await reply.Task.WaitAsync(wait, cancellationToken));
         }
         catch (TimeoutException)
         {
-            return ProbeResult.Failed($"no echo reply from {target} within {timeout.TotalMilliseconds:0} ms");
-        }
-        catch (SocketException e)
-        {
-            return ProbeResult.Failed($"cannot send to {target}: {e.SocketErrorCode}");
+            return ProbeResult.Failed(count == 1
+                ? $"no echo reply from {target} within {wait.TotalMilliseconds:0} ms"
+                : $"no echo reply from {target} to {count} requests {spacing.TotalMilliseconds:0} ms apart within {wait.TotalMilliseconds:0} ms of the last");
         }
         finally
         {
-            _waiting.TryRemove(sequence, out _);
+            foreach (var sequence in sequences) _waiting.TryRemove(sequence, out _);
         }
+    }
+
+    /// <summary>Waits up to <paramref name="delay"/>, ending early when the reply comes; true if it came.</summary>
+    private static async Task<bool> AnsweredWithinAsync(Task reply, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (!reply.IsCompleted)
+        {
+            using var early = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var pause = Task.Delay(delay, early.Token);
+            await Task.WhenAny(reply, pause);
+            early.Cancel();
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+        return reply.IsCompleted;
     }
 
     private byte[] BuildRequest(ushort sequence)

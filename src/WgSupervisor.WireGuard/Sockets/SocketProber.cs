@@ -34,6 +34,31 @@ public sealed class SocketProber : IProber, IDisposable
         }
     }
 
+    /// <summary>
+    /// The confirming burst for real: echo requests <paramref name="spacing"/> apart over the namespace's one ICMP socket, or
+    /// staggered TCP connects; the first answer ends it. A loss of one packet in five must not fail it, a dead tunnel fails
+    /// it <paramref name="wait"/> after the last probe.
+    /// </summary>
+    public async Task<ProbeResult> ConfirmAsync(string? networkNamespace, ProbeSettings probe, int count, TimeSpan spacing, TimeSpan wait,
+        CancellationToken cancellationToken)
+    {
+        if (count < 1) return ProbeResult.Failed("no probe sent");
+        if (!IPAddress.TryParse(probe.Address, out var address)) return ProbeResult.Failed($"'{probe.Address}' is not an IP address");
+        try
+        {
+            return probe.Kind switch
+            {
+                ProbeKind.Icmp => await Engine(networkNamespace).EchoBurstAsync(address, count, spacing, wait, cancellationToken),
+                ProbeKind.Tcp => await ConnectBurstAsync(networkNamespace, new IPEndPoint(address, probe.Port ?? 0), count, spacing, wait, cancellationToken),
+                _ => ProbeResult.Failed($"unknown probe kind {probe.Kind}"),
+            };
+        }
+        catch (SocketException e)
+        {
+            return ProbeResult.Failed(e.Message);
+        }
+    }
+
     private IcmpEchoEngine Engine(string? networkNamespace)
     {
         var key = networkNamespace ?? "";
@@ -47,6 +72,73 @@ public sealed class SocketProber : IProber, IDisposable
             engine = new IcmpEchoEngine(networkNamespace, identity);
             _engines[key] = engine;
             return engine;
+        }
+    }
+
+    /// <summary>
+    /// Starts a connect every <paramref name="spacing"/>, each allowed to run until <paramref name="wait"/> after the last
+    /// one starts; the first that connects (or is refused) answers, and the others are cancelled.
+    /// </summary>
+    private static async Task<ProbeResult> ConnectBurstAsync(string? networkNamespace, IPEndPoint target, int count, TimeSpan spacing, TimeSpan wait,
+        CancellationToken cancellationToken)
+    {
+        using var burst = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var started = new List<Task<ProbeResult>>(count);
+        var pending = new List<Task<ProbeResult>>(count);
+        var last = ProbeResult.Failed("no probe sent");
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var attempt = AttemptAsync(spacing * (count - 1 - i) + wait);
+                started.Add(attempt);
+                pending.Add(attempt);
+                if (await FirstAnswerAsync(i < count - 1 ? spacing : Timeout.InfiniteTimeSpan) is { } answer) return answer;
+            }
+            return last;
+        }
+        finally
+        {
+            // The losers are cancelled and awaited: no socket of the burst outlives it.
+            await burst.CancelAsync();
+            await Task.WhenAll(started.Cast<Task>()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        async Task<ProbeResult> AttemptAsync(TimeSpan timeout)
+        {
+            try
+            {
+                return await ConnectAsync(networkNamespace, target, timeout, burst.Token);
+            }
+            catch (SocketException e)
+            {
+                return ProbeResult.Failed(e.Message);
+            }
+        }
+
+        // Collects finished attempts until one answers or the pause before the next start is over; in the last
+        // round (an endless pause) until every attempt has ended.
+        async Task<ProbeResult?> FirstAnswerAsync(TimeSpan pause)
+        {
+            using var pauseOver = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var nextStart = Task.Delay(pause, pauseOver.Token);
+            try
+            {
+                while (pending.Count > 0 || pause != Timeout.InfiniteTimeSpan)
+                {
+                    if (await Task.WhenAny([.. pending, nextStart]) is not Task<ProbeResult> done) break;
+                    pending.Remove(done);
+                    var result = await done;
+                    if (result.Succeeded) return result;
+                    last = result;
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                return null;
+            }
+            finally
+            {
+                await pauseOver.CancelAsync();
+            }
         }
     }
 

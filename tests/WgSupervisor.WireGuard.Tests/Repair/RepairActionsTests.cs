@@ -76,11 +76,68 @@ public sealed class RepairActionsTests : IDisposable
     // ---- re-resolve ---------------------------------------------------------------------------------
 
     [Fact]
-    public async Task Reresolve_sets_the_conf_endpoint_again_with_an_argument_list()
+    public async Task Reresolve_of_a_declared_peer_re_adds_it_with_the_conf_endpoint_so_a_fresh_handshake_starts()
     {
+        // A site that moved may also have restarted: setting the endpoint alone would keep offering the old session.
         var runner = new FakeProcessRunner();
 
         var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel());
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Equal("endpoint set again to site-a.example.net:51820 and a fresh handshake started (peer re-added)", result.Detail);
+        Assert.Collection(runner.Runs,
+            remove => Assert.Equal(["set", "wg0", "peer", PeerKey, "remove"], remove.Arguments),
+            add =>
+            {
+                Assert.Equal("wg", add.Program);
+                Assert.Equal(
+                    ["set", "wg0", "peer", PeerKey, "preshared-key", "/dev/stdin", "allowed-ips", "10.251.0.2/32,10.251.1.0/24",
+                     "endpoint", "site-a.example.net:51820", "persistent-keepalive", "25"],
+                    add.Arguments);
+                Assert.Equal(PresharedKey, add.StandardInput);
+            });
+        Assert.All(runner.Runs, run => Assert.Equal(Timeouts.WgSet, run.Timeout));
+    }
+
+    [Fact]
+    public async Task Reresolve_of_a_declared_peer_prefers_the_configured_endpoint_host_and_runs_inside_the_tunnels_namespace()
+    {
+        var runner = new FakeProcessRunner();
+
+        var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel("ns1", repair: With(endpointHost: "[fd00::2]:51999")));
+
+        Assert.True(result.Succeeded, result.Detail);
+        Assert.Equal("endpoint set again to [fd00::2]:51999 and a fresh handshake started (peer re-added)", result.Detail);
+        Assert.Equal(2, runner.Runs.Count);
+        Assert.All(runner.Runs, run => Assert.Equal("ip", run.Program));
+        Assert.Equal(["netns", "exec", "ns1", "wg", "set", "wg0", "peer", PeerKey, "remove"], runner.Runs[0].Arguments);
+        Assert.Equal(
+            ["netns", "exec", "ns1", "wg", "set", "wg0", "peer", PeerKey, "preshared-key", "/dev/stdin", "allowed-ips", "10.251.0.2/32,10.251.1.0/24",
+             "endpoint", "[fd00::2]:51999", "persistent-keepalive", "25"],
+            runner.Runs[1].Arguments);
+    }
+
+    [Fact]
+    public async Task Reresolve_of_a_declared_peer_whose_name_does_not_resolve_adds_it_back_without_endpoint_and_fails()
+    {
+        var runner = new FakeProcessRunner(run => run.Arguments.Contains("endpoint")
+            ? FakeProcessRunner.Exited(1, "Name or service not known: `site-a.example.net:51820'")
+            : FakeProcessRunner.Exited(0));
+
+        var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel());
+
+        Assert.False(result.Succeeded);
+        Assert.Equal("adding the peer back failed (exit code 1: Name or service not known: `site-a.example.net:51820'); added back without its endpoint", result.Detail);
+        Assert.Equal(3, runner.Runs.Count);
+        Assert.DoesNotContain("endpoint", runner.Runs[2].Arguments);
+    }
+
+    [Fact]
+    public async Task Reresolve_of_a_peer_no_conf_declares_only_sets_the_endpoint_again_with_an_argument_list()
+    {
+        var runner = new FakeProcessRunner();
+
+        var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel(confPath: _conf.Missing, repair: With(endpointHost: "site-a.example.net:51820")));
 
         Assert.True(result.Succeeded, result.Detail);
         Assert.Equal("endpoint set again to site-a.example.net:51820", result.Detail);
@@ -92,16 +149,17 @@ public sealed class RepairActionsTests : IDisposable
     }
 
     [Fact]
-    public async Task Reresolve_prefers_the_configured_endpoint_host_and_runs_inside_the_tunnels_namespace()
+    public async Task Reresolve_of_a_peer_the_conf_does_not_declare_sets_the_endpoint_inside_the_tunnels_namespace()
     {
         var runner = new FakeProcessRunner();
+        var undeclared = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGw=";
 
-        var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel("ns1", repair: With(endpointHost: "[fd00::2]:51999")));
+        var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel("ns1", peer: undeclared, repair: With(endpointHost: "[fd00::2]:51999")));
 
         Assert.True(result.Succeeded, result.Detail);
         var run = Assert.Single(runner.Runs);
         Assert.Equal("ip", run.Program);
-        Assert.Equal(["netns", "exec", "ns1", "wg", "set", "wg0", "peer", PeerKey, "endpoint", "[fd00::2]:51999"], run.Arguments);
+        Assert.Equal(["netns", "exec", "ns1", "wg", "set", "wg0", "peer", undeclared, "endpoint", "[fd00::2]:51999"], run.Arguments);
     }
 
     [Fact]
@@ -121,7 +179,7 @@ public sealed class RepairActionsTests : IDisposable
     {
         var runner = new FakeProcessRunner(_ => FakeProcessRunner.Exited(1, $"Name or service not known: `site-a.example.net:51820'\nkey {PrivateKey}\n"));
 
-        var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel());
+        var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel(confPath: _conf.Missing, repair: With(endpointHost: "site-a.example.net:51820")));
 
         Assert.False(result.Succeeded);
         Assert.StartsWith("wg set endpoint site-a.example.net:51820: exit code 1: Name or service not known", result.Detail, StringComparison.Ordinal);
@@ -134,7 +192,7 @@ public sealed class RepairActionsTests : IDisposable
     {
         var runner = new FakeProcessRunner(_ => FakeProcessRunner.TimedOut(TimeSpan.FromSeconds(11)));
 
-        var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel());
+        var result = await Run(runner, RepairRung.ReresolveEndpoint, Tunnel(confPath: _conf.Missing, repair: With(endpointHost: "site-a.example.net:51820")));
 
         Assert.False(result.Succeeded);
         Assert.Equal("wg set endpoint site-a.example.net:51820: timed out after 11 s", result.Detail);

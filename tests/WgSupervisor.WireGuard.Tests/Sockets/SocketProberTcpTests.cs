@@ -74,6 +74,51 @@ public sealed class SocketProberTcpTests : IDisposable
         Assert.Equal("network namespace wgsup-no-such-namespace does not exist", result.Error);
     }
 
+    // ---- the confirming burst ----------------------------------------------------------------------------
+
+    private static readonly TimeSpan Spacing = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan Wait = TimeSpan.FromMilliseconds(500);
+
+    [Fact]
+    public async Task A_burst_to_an_open_port_is_answered_by_its_first_connect()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+
+        var result = await _prober.ConfirmAsync(null, Tcp("127.0.0.1", port), 6, Spacing, Wait, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Error);
+        Assert.InRange(result.RoundTrip, TimeSpan.FromTicks(1), Wait);
+        using var accepted = await listener.AcceptTcpClientAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(IPAddress.Loopback, ((IPEndPoint)accepted.Client.RemoteEndPoint!).Address);
+    }
+
+    [Fact]
+    public async Task A_burst_to_a_refused_port_is_answered_too()
+    {
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)closed.LocalEndPoint!).Port;
+
+        var result = await _prober.ConfirmAsync(null, Tcp("127.0.0.1", port), 6, Spacing, Wait, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Error);
+    }
+
+    [Fact]
+    public async Task A_burst_with_nothing_to_probe_fails_saying_why_without_a_connect()
+    {
+        var notAnAddress = await _prober.ConfirmAsync(null, Tcp("gw.example.net", 80), 6, Spacing, Wait, CancellationToken.None);
+        var noProbes = await _prober.ConfirmAsync(null, Tcp("127.0.0.1", 9), 0, Spacing, Wait, CancellationToken.None);
+        var noNamespace = await _prober.ConfirmAsync("wgsup-no-such-namespace", Tcp("127.0.0.1", 9), 6, Spacing, Wait, CancellationToken.None);
+
+        Assert.Equal("'gw.example.net' is not an IP address", notAnAddress.Error);
+        Assert.Equal("no probe sent", noProbes.Error);
+        Assert.False(noNamespace.Succeeded);
+        Assert.Equal("network namespace wgsup-no-such-namespace does not exist", noNamespace.Error);
+    }
+
     [SkippableFact]
     public async Task A_target_that_never_answers_times_out_and_the_probe_runs_inside_its_namespace()
     {
