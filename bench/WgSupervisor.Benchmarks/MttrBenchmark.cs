@@ -140,15 +140,17 @@ public static class MttrBenchmark
             PrintRow(Label(faultClass, options), arm => arms.Contains(arm) ? FormatCount(MedianRepairs(results, faultClass, arm), "") : "-", "");
     }
 
+    /// <param name="last">The heading of a last column after the arms; empty: none.</param>
     private static void PrintHeader(string last)
     {
-        Console.WriteLine($"{"class",-26} | {"WgSupervisor",-16} | {"WgSup+underlay",-16} | {"none",-16} | {"reresolve-dns",-16} | {last}");
-        Console.WriteLine($"{new string('-', 26)}-|-{new string('-', 16)}-|-{new string('-', 16)}-|-{new string('-', 16)}-|-{new string('-', 16)}-|-{new string('-', 30)}");
+        Console.WriteLine($"{"class",-26} | {"WgSupervisor",-16} | {"WgSup+underlay",-16} | {"none",-16} | {"reresolve-dns",-16}{(last.Length > 0 ? $" | {last}" : "")}");
+        Console.WriteLine($"{new string('-', 26)}-|-{new string('-', 16)}-|-{new string('-', 16)}-|-{new string('-', 16)}-|-{new string('-', 16)}" +
+                          $"{(last.Length > 0 ? $"-|-{new string('-', 30)}" : "")}");
     }
 
     private static void PrintRow(string label, Func<string, string> column, string last) =>
         Console.WriteLine($"{label,-26} | {column("wgsupervisor"),-16} | {column("wgsupervisor-underlay"),-16} | {column("none"),-16} | " +
-                          $"{column("reresolve-dns"),-16} | {last}");
+                          $"{column("reresolve-dns"),-16}{(last.Length > 0 ? $" | {last}" : "")}");
 
     /// <summary>The median recovery of one site over the repetitions (never = TimeSpan.MaxValue); null when no cell measured it.</summary>
     private static TimeSpan? MedianRecovery(IReadOnlyList<MttrResult> results, string faultClass, string arm, string site)
