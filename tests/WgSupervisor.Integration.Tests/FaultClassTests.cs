@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using WgSupervisor.Integration.Tests.Support;
 using WgSupervisor.Lab;
@@ -39,7 +40,7 @@ public sealed class FaultClassTests(ITestOutputHelper output)
     {
         await RunAsync(new LabOptions(Sites: 1, PersistentKeepaliveSeconds: 5), async (lab, supervisor) =>
         {
-            var outage = System.Diagnostics.Stopwatch.StartNew();
+            var outage = Stopwatch.StartNew();
             await lab.BlackholeAsync(lab.Sites[0], on: true);
             try
             {
