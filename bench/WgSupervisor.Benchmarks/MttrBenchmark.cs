@@ -1,268 +1,196 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using WgSupervisor.Benchmarks.Support;
-using WgSupervisor.Lab;
 using WgSupervisor.Testing;
-using WgSupervisor.WireGuard.Processes;
 
 namespace WgSupervisor.Benchmarks;
 
 /// <summary>
-/// Time to repair, per fault class, under three arms in one run: WgSupervisor (the real host process, the
-/// fault-class tests' configuration), no supervisor at all, and a reresolve-dns watchdog. Each cell gets a
-/// fresh one-site lab (keepalive 5 s on the gateway side), so arms cannot leave state for each other. The
-/// clock starts when the fault clears (site back up, nft rule removed, address and hosts entry moved,
-/// wireguard-go killed) and stops at the first ping answered through the tunnel; the gateway pings every
-/// 200 ms with a 200 ms wait (that traffic is the same in every arm: it plays the users). Capped.
+/// Time to repair, per fault class, under four arms in one run (issue 11): WgSupervisor as a new user configures it,
+/// the same with each tunnel's underlay probe on, no supervisor at all, and a reresolve-dns watchdog. Each cell gets a
+/// fresh lab of its own (<see cref="MttrCell"/>: PersistentKeepalive 25, sites dialled by host name), so arms cannot
+/// leave state for each other, and the arms of a class can run side by side: their labs are built and their arms
+/// started one after the other, then all faults are made at once, so no lab's set-up falls into another's clock.
+/// The clock starts when the fault's cause is gone and stops at the first ping answered through the tunnel; the lossy
+/// class counts repairs instead. The median of the repetitions is reported, every arm in the same table.
 /// </summary>
 public static class MttrBenchmark
 {
-    public static readonly string[] Classes = ["site-restart", "blackhole", "endpoint-move", "gw-crash"];
-    public static readonly string[] Arms = ["wgsupervisor", "none", "reresolve-dns"];
+    public static readonly string[] Classes = ["site-restart", "endpoint-move", "endpoint-move-restart", "gw-crash", "hub-4-sites", "blackhole-200", "lossy"];
+    public static readonly string[] Arms = ["wgsupervisor", "wgsupervisor-underlay", "none", "reresolve-dns"];
 
-    public sealed record Options(int Repetitions = 1, int CapSeconds = 240, IReadOnlyList<string>? OnlyClasses = null, IReadOnlyList<string>? OnlyArms = null,
-        int BlackholeSeconds = 20, int SettleSeconds = 5);
+    /// <summary>Which classes run their arms side by side: all, only the long ones (blackhole-200, lossy), or none.</summary>
+    public static readonly string[] SideBySideChoices = ["all", "long", "none"];
 
-    private sealed record Cell(string Class, string Arm, int Repetition, TimeSpan? Recovery, string Note);
+    private static readonly string[] LongClasses = ["blackhole-200", "lossy"];
+
+    public sealed record Options(int Repetitions = 3, int CapSeconds = 240, IReadOnlyList<string>? OnlyClasses = null, IReadOnlyList<string>? OnlyArms = null,
+        int BlackholeSeconds = 200, int LossyMinutes = 5, int LossPercent = 10, int SettleSeconds = 5, string SideBySide = "all");
 
     public static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
     {
-        var classes = options.OnlyClasses ?? Classes;
-        var arms = options.OnlyArms ?? Arms;
-        var cap = TimeSpan.FromSeconds(options.CapSeconds);
-        Console.WriteLine($"mttr: classes {string.Join(", ", classes)}; arms {string.Join(", ", arms)}; {options.Repetitions} repetition(s); cap {cap.TotalSeconds:0} s");
+        var classes = Classes.Where(c => options.OnlyClasses?.Contains(c) ?? true).ToList();
+        var arms = Arms.Where(a => options.OnlyArms?.Contains(a) ?? true).ToList();
+        var settings = new MttrCell.Settings(TimeSpan.FromSeconds(options.CapSeconds), TimeSpan.FromSeconds(options.BlackholeSeconds),
+            TimeSpan.FromMinutes(options.LossyMinutes), options.LossPercent);
+        Console.WriteLine($"mttr: classes {string.Join(", ", classes)}; arms {string.Join(", ", arms)}; {options.Repetitions} repetition(s); " +
+                          $"cap {options.CapSeconds} s; arms side by side: {options.SideBySide}");
         Console.WriteLine($"host: {SupervisorProcess.HostAssembly}");
+        Console.WriteLine("lab: PersistentKeepalive 25 on the gateway, sites dialled by host name; wgsupervisor: ICMP probe every 1 s, everything else default");
         Console.WriteLine("clock: from the fault clearing to the first ping answered through the tunnel (ping from the gateway namespace every 200 ms, -W 0.2)");
-        var cells = new List<Cell>();
+        var results = new List<MttrResult>();
         var total = Stopwatch.StartNew();
         for (var repetition = 1; repetition <= options.Repetitions; repetition++)
             foreach (var faultClass in classes)
-                foreach (var arm in arms)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    Cell cell;
-                    try
-                    {
-                        cell = await MeasureAsync(faultClass, arm, repetition, cap, options, cancellationToken);
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        cell = new Cell(faultClass, arm, repetition, null, $"ERROR {e.GetType().Name}: {FirstLine(e.Message)}");
-                    }
-                    cells.Add(cell);
-                    Console.WriteLine($"[{total.Elapsed:hh\\:mm\\:ss}] {faultClass,-13} | {arm,-13} | rep {repetition} | {Format(cell.Recovery, cap)}{(cell.Note.Length > 0 ? $" | {cell.Note}" : "")}");
-                }
+            {
+                var sideBySide = options.SideBySide == "all" || (options.SideBySide == "long" && LongClasses.Contains(faultClass));
+                List<List<string>> groups = sideBySide ? [arms] : arms.Select(arm => new List<string> { arm }).ToList();
+                foreach (var group in groups)
+                    results.AddRange(await RunGroupAsync(faultClass, group, repetition, settings, options, total, cancellationToken));
+            }
 
         Console.WriteLine();
-        Console.WriteLine($"MTTR (median of {options.Repetitions}; time from the fault clearing to the first answered ping; cap {cap.TotalSeconds:0} s)");
-        Console.WriteLine($"{"class",-22} | {"WgSupervisor",-16} | {"none",-16} | {"reresolve-dns",-16} | ratio (reresolve/WgSupervisor)");
-        Console.WriteLine($"{new string('-', 22)}-|-{new string('-', 16)}-|-{new string('-', 16)}-|-{new string('-', 16)}-|-{new string('-', 30)}");
-        foreach (var faultClass in classes)
-        {
-            TimeSpan? Median(string arm)
-            {
-                var values = cells.Where(c => c.Class == faultClass && c.Arm == arm).Select(c => c.Recovery ?? TimeSpan.MaxValue).Order().ToList();
-                if (values.Count == 0) return null;
-                var median = values[values.Count / 2];
-                return median == TimeSpan.MaxValue ? TimeSpan.MaxValue : median;
-            }
-            string Column(string arm) => !arms.Contains(arm) ? "-" : Median(arm) is { } m ? Format(m == TimeSpan.MaxValue ? null : m, cap) : "-";
-            var supervised = arms.Contains("wgsupervisor") ? Median("wgsupervisor") : null;
-            var reresolve = arms.Contains("reresolve-dns") ? Median("reresolve-dns") : null;
-            var ratio = (supervised, reresolve) switch
-            {
-                ({ } s, { } r) when s != TimeSpan.MaxValue && r != TimeSpan.MaxValue => (r / s).ToString("0.0", CultureInfo.InvariantCulture),
-                ({ } s, { } r) when s != TimeSpan.MaxValue && r == TimeSpan.MaxValue => $">{(cap / s).ToString("0", CultureInfo.InvariantCulture)}",
-                ({ } s, _) when s == TimeSpan.MaxValue => "n/a (WgSupervisor never)",
-                _ => "-",
-            };
-            var label = faultClass == "blackhole" ? $"blackhole {options.BlackholeSeconds} s" : faultClass;
-            Console.WriteLine($"{label,-22} | {Column("wgsupervisor"),-16} | {Column("none"),-16} | {Column("reresolve-dns"),-16} | {ratio}");
-        }
+        PrintRecoveries(results, classes, arms, options);
+        Console.WriteLine();
+        PrintRepairs(results, classes, arms, options);
         Console.WriteLine($"total {total.Elapsed.TotalMinutes:0.0} min");
-        return cells.Any(c => c.Note.StartsWith("ERROR", StringComparison.Ordinal)) ? 1 : 0;
-    }
-
-    private static async Task<Cell> MeasureAsync(string faultClass, string arm, int repetition, TimeSpan cap, Options options, CancellationToken cancellationToken)
-    {
-        var lab = await WireGuardLab.CreateAsync(new LabOptions(Sites: 1, PersistentKeepaliveSeconds: 5, UseHostnames: faultClass == "endpoint-move"));
-        SupervisorProcess? supervisor = null;
-        ReresolveWatchdog? watchdog = null;
-        var blackholed = false;
-        try
-        {
-            var site = lab.Sites[0];
-            // Verify timeouts as in the fault-class tests: 30 s for the blackhole (a restart must outlast it), 10 s otherwise.
-            if (arm == "wgsupervisor")
-            {
-                supervisor = await StartSupervisorAsync(lab, faultClass == "blackhole" ? 30 : 10, cancellationToken);
-                var started = supervisor;
-                await started.WaitUntilAsync("site1 healthy with its probe answering", TimeSpan.FromSeconds(90),
-                    () => IsHealthyAsync(started, "site1", cancellationToken), cancellationToken);
-            }
-            else if (arm == "reresolve-dns")
-            {
-                watchdog = new ReresolveWatchdog(new ProcessRunner(), lab.GatewayNamespace, [(site.GatewayInterface, site.GatewayConfPath)]);
-            }
-            if (!await WaitForPingAsync(lab, site, TimeSpan.FromSeconds(30), cancellationToken)) throw new InvalidOperationException("the fresh tunnel does not pass traffic");
-            await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
-
-            // The fault; `clearedAt` is when its cause is gone.
-            switch (faultClass)
-            {
-                case "site-restart":
-                    await lab.SiteDownAsync(site);
-                    await lab.SiteUpAsync(site);
-                    break;
-                case "blackhole":
-                    await lab.BlackholeAsync(site, on: true);
-                    blackholed = true;
-                    await Task.Delay(TimeSpan.FromSeconds(options.BlackholeSeconds), cancellationToken);
-                    await lab.BlackholeAsync(site, on: false);
-                    blackholed = false;
-                    break;
-                case "endpoint-move":
-                    site = await lab.MoveSiteAsync(site);
-                    break;
-                case "gw-crash":
-                    await lab.KillGatewayProcessAsync(site);
-                    break;
-                default:
-                    throw new ArgumentException($"unknown fault class {faultClass}");
-            }
-            var clock = Stopwatch.StartNew();
-            TimeSpan? recovery = null;
-            // Bounded: at most one ping per 200 ms until the cap (plus slack for slow spawns).
-            var maxAttempts = (int)(cap.TotalMilliseconds / 200) + 50;
-            for (var attempt = 0; attempt < maxAttempts && clock.Elapsed < cap; attempt++)
-            {
-                var sentAt = clock.Elapsed;
-                if (await lab.PingAsync(site, 0.2))
-                {
-                    recovery = clock.Elapsed;
-                    break;
-                }
-                var next = sentAt + TimeSpan.FromMilliseconds(200);
-                if (clock.Elapsed < next) await Task.Delay(next - clock.Elapsed, cancellationToken);
-            }
-
-            var note = "";
-            if (supervisor is not null)
-            {
-                // What the supervisor did: the rungs it started, and the reason it gave when healthy again.
-                if (recovery is not null)
-                    await WaitBrieflyAsync(async () => (await EventsAsync(supervisor, "site1", cancellationToken)).Count(e => e.Type == "healthy") >= 2, cancellationToken);
-                var events = await EventsAsync(supervisor, "site1", cancellationToken);
-                var rungs = events.Where(e => e.Type == "repair-started").Select(e => e.Rung ?? "?").ToList();
-                var healed = events.LastOrDefault(e => e.Type == "healthy").Reason;
-                note = $"rungs: {(rungs.Count == 0 ? "none" : string.Join(" → ", rungs))}{(healed is null ? "" : $"; last healthy: {healed}")}";
-            }
-            else if (watchdog is not null)
-            {
-                note = $"wg set endpoint issued {watchdog.EndpointResets}×";
-            }
-            return new Cell(faultClass, arm, repetition, recovery, note);
-        }
-        finally
-        {
-            if (watchdog is not null) await watchdog.DisposeAsync();
-            if (supervisor is not null) await supervisor.DisposeAsync();
-            if (blackholed) await TryAsync(() => lab.BlackholeAsync(lab.Sites[0], on: false));
-            await lab.DisposeAsync();
-            var left = lab.Leftovers();
-            if (left.Count > 0) Console.Error.WriteLine($"LEFTOVERS of lab {lab.RunId}: {string.Join(", ", left)}");
-        }
+        return results.Any(r => r.Failed) ? 1 : 0;
     }
 
     /// <summary>
-    /// The host with the configuration of the fault-class integration tests: poll 1 s, ICMP probe to the site's tunnel address
-    /// every 1 s (timeout 0.8 s, stale after 3 failures), handshake threshold 150 s, ladder re-resolve → reset peer →
-    /// restart interface, backoff 2 s ×2 capped at 4 s; in a directory of its own, removed with the process.
+    /// One cell per arm: prepared one after the other (lab, arm, traffic), a settle, then every fault at once and each cell
+    /// timed on its own; every cell removed at the end, also after a failure or Ctrl-C.
     /// </summary>
-    private static async Task<SupervisorProcess> StartSupervisorAsync(WireGuardLab lab, double verifyTimeoutSeconds, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<MttrResult>> RunGroupAsync(string faultClass, IReadOnlyList<string> arms, int repetition, MttrCell.Settings settings,
+        Options options, Stopwatch total, CancellationToken cancellationToken)
     {
-        var config = new SupervisorConfigFile(new { }, prefix: "wgs-bench");
-        var port = SupervisorProcess.FreePort();
-        config.Write(SupervisorConfigFile.ForLab(lab, port, config.JournalPath, staleAfterSeconds: 150, verifyTimeoutSeconds: verifyTimeoutSeconds,
-            ladder: SupervisorConfigFile.DefaultLadder, probe: SupervisorConfigFile.IcmpProbe, nodeName: "bench"));
-        return await SupervisorProcess.StartAsync(new SupervisorStart(config.FilePath)
-        {
-            BaseUrl = new Uri($"http://127.0.0.1:{port}"),
-            AdminToken = null,
-            OwnedDirectory = config.Directory,
-            KeepLines = 60,
-            RequestTimeout = TimeSpan.FromSeconds(10),
-        }, cancellationToken);
-    }
-
-    /// <summary>The tunnel is Healthy and its probe answered last time.</summary>
-    private static async Task<bool> IsHealthyAsync(SupervisorProcess supervisor, string tunnel, CancellationToken cancellationToken)
-    {
-        var json = await TryGetJsonAsync(supervisor, $"/api/tunnels/{tunnel}", cancellationToken);
-        return json?["state"]?.GetValue<string>() == "healthy" && json["probe"]?["lastSucceeded"]?.GetValue<bool?>() == true;
-    }
-
-    /// <summary>The tunnel's history as (type, rung, reason) triples, oldest first; empty if unreadable.</summary>
-    private static async Task<IReadOnlyList<(string Type, string? Rung, string? Reason)>> EventsAsync(SupervisorProcess supervisor, string tunnel,
-        CancellationToken cancellationToken)
-    {
-        var json = await TryGetJsonAsync(supervisor, $"/api/tunnels/{tunnel}/events", cancellationToken);
-        var items = json as JsonArray ?? json?["items"] as JsonArray ?? json?["events"] as JsonArray ?? [];
-        return items.Where(e => e is JsonObject).Select(e => (
-            e!["type"]?.GetValue<string>() ?? "?",
-            e["rung"] is JsonValue rung ? rung.ToString() : null,
-            e["reason"] is JsonValue reason ? reason.ToString() : null)).ToList();
-    }
-
-    /// <summary>The answer as JSON, or null when the host does not answer (yet) or answers with an error.</summary>
-    private static async Task<JsonNode?> TryGetJsonAsync(SupervisorProcess supervisor, string path, CancellationToken cancellationToken)
-    {
+        var cells = arms.Select(arm => new MttrCell(faultClass, arm, repetition, settings)).ToList();
+        var results = new List<MttrResult>();
         try
         {
-            var response = await supervisor.Http.GetAsync(path, cancellationToken);
-            return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken)) : null;
+            var ready = new List<MttrCell>();
+            foreach (var cell in cells)
+            {
+                try
+                {
+                    await cell.PrepareAsync(cancellationToken);
+                    ready.Add(cell);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    results.Add(MttrResult.Error(faultClass, cell.Arm, repetition, e));
+                }
+            }
+            await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), cancellationToken);
+            results.AddRange(await Task.WhenAll(ready.Select(async cell =>
+            {
+                try
+                {
+                    return await cell.MeasureAsync(cancellationToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    return MttrResult.Error(faultClass, cell.Arm, repetition, e);
+                }
+            })));
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        finally
         {
-            return null;
+            foreach (var cell in cells) await cell.DisposeAsync();
+        }
+        var ordered = results.OrderBy(r => Array.IndexOf(Arms, r.Arm)).ToList();
+        foreach (var r in ordered)
+            Console.WriteLine($"[{total.Elapsed:hh\\:mm\\:ss}] {faultClass,-21} | {r.Arm,-21} | rep {repetition} | {Outcome(r, settings.Cap)}" +
+                              $"{(r.Note.Length > 0 ? $" | {r.Note}" : "")}");
+        return ordered;
+    }
+
+    /// <summary>The recovery table: a row per class (per site for the hub), a column per arm, the median of the repetitions.</summary>
+    private static void PrintRecoveries(IReadOnlyList<MttrResult> results, IReadOnlyList<string> classes, IReadOnlyList<string> arms, Options options)
+    {
+        var cap = TimeSpan.FromSeconds(options.CapSeconds);
+        Console.WriteLine($"MTTR (median of {options.Repetitions}; time from the fault clearing to the first answered ping; cap {cap.TotalSeconds:0} s; " +
+                          "lossy: repairs started, no time)");
+        PrintHeader("ratio (reresolve/WgSupervisor)");
+        foreach (var faultClass in classes)
+        {
+            if (faultClass == "lossy")
+            {
+                PrintRow(Label(faultClass, options), arm => arms.Contains(arm) ? FormatCount(MedianRepairs(results, faultClass, arm), "repairs") : "-", "-");
+                continue;
+            }
+            var sites = results.Where(r => r.Class == faultClass).SelectMany(r => r.Recoveries.Select(s => s.Site)).Distinct().Order().ToList();
+            foreach (var site in sites.Count == 0 ? ["site1"] : sites)
+            {
+                TimeSpan? Median(string arm) => MedianRecovery(results, faultClass, arm, site);
+                string Column(string arm) => !arms.Contains(arm) || Median(arm) is not { } m ? "-" : Format(m == TimeSpan.MaxValue ? null : m, cap);
+                var label = sites.Count > 1 ? $"{Label(faultClass, options)} {site}" : Label(faultClass, options);
+                PrintRow(label, Column, Ratio(Median("wgsupervisor"), Median("reresolve-dns"), cap));
+            }
         }
     }
 
-    private static async Task<bool> WaitForPingAsync(WireGuardLab lab, LabSite site, TimeSpan limit, CancellationToken cancellationToken)
+    /// <summary>The repairs table: what each arm did after the fault (the supervisor's repair-started events, the watchdog's `wg set`).</summary>
+    private static void PrintRepairs(IReadOnlyList<MttrResult> results, IReadOnlyList<string> classes, IReadOnlyList<string> arms, Options options)
     {
-        var clock = Stopwatch.StartNew();
-        for (var attempt = 0; attempt < 100 && clock.Elapsed < limit; attempt++)
-        {
-            if (await lab.PingAsync(site, 1)) return true;
-            await Task.Delay(250, cancellationToken);
-        }
-        return false;
+        Console.WriteLine($"Repairs after the fault (median of {options.Repetitions}; WgSupervisor: repairs started, all tunnels of the cell; " +
+                          "reresolve-dns: `wg set … endpoint` issued; none: nothing repairs)");
+        PrintHeader("");
+        foreach (var faultClass in classes)
+            PrintRow(Label(faultClass, options), arm => arms.Contains(arm) ? FormatCount(MedianRepairs(results, faultClass, arm), "") : "-", "");
     }
 
-    private static async Task WaitBrieflyAsync(Func<Task<bool>> condition, CancellationToken cancellationToken)
+    /// <param name="last">The heading of a last column after the arms; empty: none.</param>
+    private static void PrintHeader(string last)
     {
-        for (var attempt = 0; attempt < 40; attempt++)
-        {
-            if (await condition()) return;
-            await Task.Delay(250, cancellationToken);
-        }
+        Console.WriteLine($"{"class",-26} | {"WgSupervisor",-16} | {"WgSup+underlay",-16} | {"none",-16} | {"reresolve-dns",-16}{(last.Length > 0 ? $" | {last}" : "")}");
+        Console.WriteLine($"{new string('-', 26)}-|-{new string('-', 16)}-|-{new string('-', 16)}-|-{new string('-', 16)}-|-{new string('-', 16)}" +
+                          $"{(last.Length > 0 ? $"-|-{new string('-', 30)}" : "")}");
     }
 
-    private static async Task TryAsync(Func<Task> action)
+    private static void PrintRow(string label, Func<string, string> column, string last) =>
+        Console.WriteLine($"{label,-26} | {column("wgsupervisor"),-16} | {column("wgsupervisor-underlay"),-16} | {column("none"),-16} | " +
+                          $"{column("reresolve-dns"),-16}{(last.Length > 0 ? $" | {last}" : "")}");
+
+    /// <summary>The median recovery of one site over the repetitions (never = TimeSpan.MaxValue); null when no cell measured it.</summary>
+    private static TimeSpan? MedianRecovery(IReadOnlyList<MttrResult> results, string faultClass, string arm, string site)
     {
-        try
-        {
-            await action();
-        }
-        catch (Exception e) when (e is LabException or InvalidOperationException)
-        {
-        }
+        var values = results.Where(r => r.Class == faultClass && r.Arm == arm && !r.Failed)
+            .Select(r => r.Recoveries.FirstOrDefault(s => s.Site == site)?.Recovery ?? TimeSpan.MaxValue).Order().ToList();
+        return values.Count == 0 ? null : values[values.Count / 2];
     }
+
+    private static int? MedianRepairs(IReadOnlyList<MttrResult> results, string faultClass, string arm)
+    {
+        var values = results.Where(r => r.Class == faultClass && r.Arm == arm && r.Repairs is not null).Select(r => r.Repairs!.Value).Order().ToList();
+        return values.Count == 0 ? null : values[values.Count / 2];
+    }
+
+    private static string Ratio(TimeSpan? supervised, TimeSpan? reresolve, TimeSpan cap) => (supervised, reresolve) switch
+    {
+        ({ } s, { } r) when s != TimeSpan.MaxValue && r != TimeSpan.MaxValue && s > TimeSpan.Zero => (r / s).ToString("0.0", CultureInfo.InvariantCulture),
+        ({ } s, { } r) when s != TimeSpan.MaxValue && r == TimeSpan.MaxValue && s > TimeSpan.Zero => $">{(cap / s).ToString("0", CultureInfo.InvariantCulture)}",
+        ({ } s, _) when s == TimeSpan.MaxValue => "n/a (WgSupervisor never)",
+        _ => "-",
+    };
+
+    private static string Label(string faultClass, Options options) => faultClass switch
+    {
+        "blackhole-200" => $"blackhole {options.BlackholeSeconds} s",
+        "lossy" => $"lossy {options.LossPercent} % {options.LossyMinutes} min",
+        _ => faultClass,
+    };
+
+    private static string Outcome(MttrResult result, TimeSpan cap) => result switch
+    {
+        { Failed: true } => "-",
+        { Recoveries.Count: 0 } => FormatCount(result.Repairs, "repairs"),
+        { Recoveries.Count: 1 } => Format(result.Recoveries[0].Recovery, cap),
+        _ => string.Join(", ", result.Recoveries.Select(s => $"{s.Site} {Format(s.Recovery, cap)}")),
+    };
+
+    private static string FormatCount(int? count, string unit) => count is { } n ? $"{n}{(unit.Length > 0 ? " " + unit : "")}" : "-";
 
     private static string Format(TimeSpan? recovery, TimeSpan cap) =>
         recovery is { } r ? $"{r.TotalSeconds:0.0} s" : $">{cap.TotalSeconds:0} s (never)";
-
-    private static string FirstLine(string text) => text.Split('\n')[0];
 }

@@ -4,13 +4,17 @@ using WgSupervisor.Testing;
 using static WgSupervisor.Testing.BenchArguments;
 
 // wgsupervisor-bench probe-cpu [--sites 20] [--per-site 10] [--seconds 60] [--ping-rounds 5]
-// wgsupervisor-bench mttr [--reps 1] [--cap 240] [--classes site-restart,blackhole,endpoint-move,gw-crash] [--arms wgsupervisor,none,reresolve-dns]
+// wgsupervisor-bench mttr [--reps 3] [--cap 240] [--classes site-restart,...,lossy] [--arms wgsupervisor,wgsupervisor-underlay,none,reresolve-dns]
+//                        [--side-by-side all|long|none] [--blackhole-seconds 200] [--lossy-minutes 5] [--loss-percent 10]
 // Both build real wireguard-go labs in network namespaces (root) and remove them at the end, also on Ctrl-C.
 
 const string Usage = """
     usage: wgsupervisor-bench probe-cpu [--sites N (1-50, default 20)] [--per-site K (1-200, default 10)] [--seconds S (default 60)] [--ping-rounds R (default 5)]
-           wgsupervisor-bench mttr [--reps N (default 1)] [--cap SECONDS (default 240)] [--classes a,b,...] [--arms a,b,...]
-             classes: site-restart, blackhole, endpoint-move, gw-crash; arms: wgsupervisor, none, reresolve-dns
+           wgsupervisor-bench mttr [--reps N (default 3)] [--cap SECONDS (default 240)] [--classes a,b,...] [--arms a,b,...]
+                                   [--side-by-side all|long|none (default all)] [--blackhole-seconds S (default 200)]
+                                   [--lossy-minutes M (default 5)] [--loss-percent P (default 10)] [--settle SECONDS (default 5)]
+             classes: site-restart, endpoint-move, endpoint-move-restart, gw-crash, hub-4-sites, blackhole-200, lossy
+             arms: wgsupervisor, wgsupervisor-underlay, none, reresolve-dns
     """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help")
@@ -39,12 +43,25 @@ return await BenchProgram.RunAsync("wgsupervisor-bench", Usage, "labs removed", 
                 PingRounds: Int(flags, "ping-rounds", 5, 1, 1000)), stop);
         case "mttr":
             return await MttrBenchmark.RunAsync(new MttrBenchmark.Options(
-                Repetitions: Int(flags, "reps", 1, 1, 20),
+                Repetitions: Int(flags, "reps", 3, 1, 20),
                 CapSeconds: Int(flags, "cap", 240, 10, 3600),
                 OnlyClasses: List(flags, "classes", MttrBenchmark.Classes),
-                OnlyArms: List(flags, "arms", MttrBenchmark.Arms)), stop);
+                OnlyArms: List(flags, "arms", MttrBenchmark.Arms),
+                BlackholeSeconds: Int(flags, "blackhole-seconds", 200, 1, 3600),
+                LossyMinutes: Int(flags, "lossy-minutes", 5, 1, 120),
+                LossPercent: Int(flags, "loss-percent", 10, 1, 90),
+                SettleSeconds: Int(flags, "settle", 5, 0, 600),
+                SideBySide: Choice(flags, "side-by-side", "all", MttrBenchmark.SideBySideChoices)), stop);
         default:
             Console.Error.WriteLine($"wgsupervisor-bench: unknown command '{args[0]}'\n{Usage}");
             return 2;
     }
 });
+
+static string Choice(Dictionary<string, string> flags, string name, string fallback, IReadOnlyList<string> allowed) =>
+    List(flags, name, allowed) switch
+    {
+        null => fallback,
+        [var one] => one,
+        _ => throw new ArgumentException($"--{name}: one of {string.Join(", ", allowed)}"),
+    };

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using WgSupervisor.Lab;
 
 namespace WgSupervisor.Testing;
@@ -57,6 +58,49 @@ public sealed class SupervisorConfigFile : IDisposable
             Probe = probe?.Invoke(site),
         }).ToArray(),
     };
+
+    /// <summary>
+    /// A lab configured as a new user would (issue 11): per tunnel only its identity, its site and an ICMP probe of the
+    /// site's tunnel address every second; the ladder, thresholds, verify timeouts, backoff, probe timeout and failures,
+    /// confirming burst, permits and common-cause hold all at their defaults. Polls every second like every lab
+    /// configuration here (the default 5 s would make the interface-gone class a poll-phase lottery); no discovery, so
+    /// that other labs on the machine are not supervised. As JSON, for callers that add a key or two.
+    /// </summary>
+    /// <param name="underlayProbe">Sets each tunnel's UnderlayProbe: a stale tunnel pings its endpoint outside the tunnel.</param>
+    /// <param name="uplink">Names each tunnel's Uplink (null for a site: the key is left out).</param>
+    public static JsonObject AsNewUser(WireGuardLab lab, int port, string journalPath, bool underlayProbe = false,
+        Func<LabSite, string?>? uplink = null, string nodeName = "itest")
+    {
+        var tunnels = new JsonArray();
+        foreach (var site in lab.Sites)
+        {
+            var tunnel = new JsonObject
+            {
+                ["Name"] = TunnelName(site),
+                ["Interface"] = site.GatewayInterface,
+                ["PeerPublicKey"] = site.SitePublicKey,
+                ["Namespace"] = lab.GatewayNamespace,
+                ["WgQuickConfig"] = site.GatewayConfPath,
+                ["Site"] = TunnelName(site),
+                ["Probe"] = new JsonObject { ["Kind"] = "icmp", ["Address"] = site.TunnelAddress, ["IntervalSeconds"] = 1 },
+            };
+            if (underlayProbe) tunnel["UnderlayProbe"] = true;
+            if (uplink?.Invoke(site) is { } name) tunnel["Uplink"] = name;
+            tunnels.Add(tunnel);
+        }
+        return new JsonObject
+        {
+            ["NodeName"] = nodeName,
+            ["Admin"] = new JsonObject { ["Url"] = $"http://127.0.0.1:{port}" },
+            ["PollIntervalSeconds"] = 1,
+            ["Journal"] = new JsonObject { ["Provider"] = "Sqlite", ["SqlitePath"] = journalPath },
+            ["Discover"] = false,
+            ["Tunnels"] = tunnels,
+        };
+    }
+
+    /// <summary>The name every lab configuration here gives the tunnel to <paramref name="site"/>.</summary>
+    public static string TunnelName(LabSite site) => $"site{site.Index}";
 
     public void Dispose()
     {
