@@ -1,5 +1,5 @@
 using System.Net;
-using WgSupervisor.Domain.Diagnosis;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Repair;
