@@ -31,7 +31,10 @@ public sealed record TunnelView(
     string? Verdict,
     JsonElement? Probe,
     IReadOnlyList<string>? Warnings,
-    DateTimeOffset? QuarantinedUntil);
+    DateTimeOffset? QuarantinedUntil,
+    string? Cause = null,
+    string? Diagnosis = null,
+    DateTimeOffset? EpisodeStartedAt = null);
 
 /// <summary>A repair: in flight (rung and start only) or finished (outcome, duration, detail).</summary>
 public sealed record RepairView(string? Rung, string? Outcome, DateTimeOffset? At, double? DurationSeconds, string? Detail);

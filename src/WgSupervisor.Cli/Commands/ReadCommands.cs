@@ -13,10 +13,10 @@ public static class ReadCommands
 {
     public static Command Status(CommandRunner runner)
     {
-        var state = new Option<string?>("--state") { Description = "Only tunnels in this state (healthy, stale, restarting, backoff, paused, quarantined, unknown)", HelpName = "STATE" };
+        var state = new Option<string?>("--state") { Description = "Only tunnels in this state (healthy, stale, restarting, backoff, held, paused, quarantined, standby, unknown)", HelpName = "STATE" };
         var site = new Option<string?>("--site") { Description = "Only tunnels of this site", HelpName = "SITE" };
         var node = new Option<string?>("--node") { Description = "Only tunnels of this node", HelpName = "NODE" };
-        var command = new Command("status", "Every tunnel: state, handshake age, last repair, restarts") { state, site, node };
+        var command = new Command("status", "Every tunnel: state, handshake age, last repair, restarts, diagnosis") { state, site, node };
         command.SetAction(runner.Handler(async (context, cancellationToken) =>
         {
             var query = Query(("state", context.Parse.GetValue(state)), ("site", context.Parse.GetValue(site)), ("node", context.Parse.GetValue(node)));
@@ -50,7 +50,7 @@ public static class ReadCommands
     public static Command Show(CommandRunner runner)
     {
         var name = Arguments.Name("NAME", "The tunnel");
-        var command = new Command("show", "One tunnel in full: state, WireGuard, repairs, backoff, probe, warnings") { name };
+        var command = new Command("show", "One tunnel in full: state, diagnosis, WireGuard, repairs, backoff, probe, warnings") { name };
         command.SetAction(runner.Handler(async (context, cancellationToken) =>
         {
             using var client = context.CreateClient();
@@ -81,7 +81,7 @@ public static class ReadCommands
             HelpName = "SEQ",
             CustomParser = result => Arguments.WholeNumber(result, "--after", 0, long.MaxValue),
         };
-        var command = new Command("events", "A tunnel's history, oldest first: transitions, repairs, pauses") { name, limit, after };
+        var command = new Command("events", "A tunnel's history, oldest first: transitions, repairs and their diagnoses, holds, pauses") { name, limit, after };
         command.SetAction(runner.Handler(async (context, cancellationToken) =>
         {
             var query = Query(("after", context.Parse.GetValue(after)?.ToString(CultureInfo.InvariantCulture)),

@@ -64,13 +64,14 @@ public static class WatchCommand
             var now = DateTimeOffset.UtcNow;
             // Counters and handshake times change on every poll; a line is worth printing when the story changes.
             var headline = string.Join('|', tunnel.State, tunnel.Reason, tunnel.RestartCount, tunnel.CurrentRepair?.Rung,
-                tunnel.LastRepair?.At, tunnel.BackoffUntil, tunnel.QuarantinedUntil, tunnel.Verdict);
+                tunnel.LastRepair?.At, tunnel.BackoffUntil, tunnel.QuarantinedUntil, tunnel.Verdict, tunnel.Diagnosis);
             if (headlines.TryGetValue(tunnel.Name, out var previous) && previous == headline) continue;
             headlines[tunnel.Name] = headline;
             context.WriteLine($"{Human.Time(now)}  {tunnel.Name}  {Human.OrDash(tunnel.State)}" +
                               (tunnel.Reason is { Length: > 0 } reason ? $" ({reason})" : "") +
                               $"  handshake {Human.Age(tunnel.HandshakeAgeSeconds)}  restarts {tunnel.RestartCount ?? 0}" +
-                              $"  last repair {TunnelViews.LastRepairSummary(tunnel, now)}");
+                              $"  last repair {TunnelViews.LastRepairSummary(tunnel, now)}" +
+                              (TunnelViews.DiagnosisSummary(tunnel) is var diagnosis and not "-" ? $"  diagnosis {diagnosis}" : ""));
         }
     }
 

@@ -8,7 +8,10 @@ namespace WgSupervisor.Cli.Rendering;
 /// <summary>Tables and detail views of tunnels and their history. Everything from the API is escaped before Spectre sees it.</summary>
 public static class TunnelViews
 {
-    /// <summary>The colour that tells a state at a glance: green is fine, yellow is being handled, red needs a look.</summary>
+    /// <summary>
+    /// The colour that tells a state at a glance: green is fine, yellow is being handled, red needs a look; purple is held
+    /// (the cause lies beyond this gateway, so the supervisor waits rather than repairs).
+    /// </summary>
     public static string StateColour(string? state) => state switch
     {
         "healthy" => "green",
@@ -16,6 +19,7 @@ public static class TunnelViews
         "stale" => "red",
         "backoff" => "darkorange",
         "quarantined" => "magenta",
+        "held" => "purple",
         "paused" => "blue",
         _ => "grey",
     };
@@ -26,7 +30,7 @@ public static class TunnelViews
     public static Table StatusTable(IEnumerable<TunnelView> tunnels, DateTimeOffset now)
     {
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("Name", "Node", "Site", "State", "Handshake", "Last repair", "Restarts");
+            .AddColumns("Name", "Node", "Site", "State", "Handshake", "Last repair", "Restarts", "Diagnosis");
         table.Columns[4].RightAligned();
         table.Columns[6].RightAligned();
         foreach (var tunnel in tunnels.OrderBy(t => t.Name, StringComparer.Ordinal))
@@ -34,10 +38,20 @@ public static class TunnelViews
             table.AddRow(
                 Text(tunnel.Name), Text(tunnel.Node), Text(tunnel.Site), State(tunnel.State),
                 Text(Human.Age(tunnel.HandshakeAgeSeconds)), Text(LastRepairSummary(tunnel, now)),
-                Text((tunnel.RestartCount ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                Text((tunnel.RestartCount ?? 0).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                Text(DiagnosisSummary(tunnel)));
         }
         return table;
     }
+
+    /// <summary>"site lost its session (session-lost)", the cause alone when there are no words for it, or "-".</summary>
+    public static string DiagnosisSummary(TunnelView tunnel) => (tunnel.Diagnosis, tunnel.Cause) switch
+    {
+        ({ Length: > 0 } words, { Length: > 0 } cause) => $"{words} ({cause})",
+        ({ Length: > 0 } words, _) => words,
+        (_, { Length: > 0 } cause) => cause,
+        _ => "-",
+    };
 
     /// <summary>"restart-interface in flight", "reset-peer succeeded 3 min ago" or "-".</summary>
     public static string LastRepairSummary(TunnelView tunnel, DateTimeOffset now)
@@ -60,6 +74,8 @@ public static class TunnelViews
         Row("State", new Markup($"[{StateColour(t.State)}]{Markup.Escape(Human.OrDash(t.State))}[/]" +
                                 Markup.Escape(t.StateSince is { } since ? $" since {Human.Time(since)} ({Human.Ago(since, now)})" : "")));
         Line("Reason", t.Reason);
+        Line("Diagnosis", DiagnosisSummary(t));
+        if (t.EpisodeStartedAt is { } episode) Line("Episode since", $"{Human.Time(episode)} ({Human.Ago(episode, now)})");
         Line("Verdict", t.Verdict);
         Line("Interface", t.Interface + (t.InterfacePresent is false ? " (missing)" : ""));
         Line("Namespace", t.Namespace ?? "(host)");
@@ -121,6 +137,7 @@ public static class TunnelViews
     {
         "healthy" or "resumed" or "released" => "green",
         "stale" or "quarantined" or "history-gap" => "red",
+        "held" => "purple",
         "repair-started" or "repair-finished" => "yellow",
         "backoff" => "darkorange",
         "paused" => "blue",

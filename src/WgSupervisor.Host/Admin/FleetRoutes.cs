@@ -27,6 +27,12 @@ public static class FleetRoutes
         adminToken = config.AdminToken.ToString(),
         pollIntervalSeconds = config.PollInterval.TotalSeconds,
         config.MaxConcurrentRestarts,
+        config.MaxConcurrentRestartsPerSite,
+        config.MaxConcurrentPeerRepairs,
+        commonCause = new
+        {
+            config.CommonCause.Enabled, windowSeconds = config.CommonCause.Window.TotalSeconds, config.CommonCause.Fraction, config.CommonCause.MinTunnels,
+        },
         journal = new
         {
             provider = config.Journal.Provider.ToString(),
@@ -39,7 +45,7 @@ public static class FleetRoutes
         namespaces = config.Namespaces.Select(n => n ?? "(host)"),
         tunnels = config.Tunnels.Select(t => new
         {
-            t.Name, t.Interface, t.PeerPublicKey, t.Namespace, t.WgQuickConfig, t.Site,
+            t.Name, t.Interface, t.PeerPublicKey, t.Namespace, t.WgQuickConfig, t.Site, t.Uplink, t.UnderlayProbe,
             staleAfterSeconds = t.StaleAfter.TotalSeconds,
             verifyTimeoutSeconds = t.VerifyTimeout.TotalSeconds,
             ladder = t.Ladder.Select(r => r.ToWireName()),

@@ -74,6 +74,9 @@ public sealed class HistoryReader(ActorSystem system)
         return parts.Length == 3 ? (parts[1], parts[2]) : ("", persistenceId);
     }
 
+    /// <summary>Fields that events written before diagnosis lack: shown only when present, as if they were never there.</summary>
+    private static readonly IReadOnlySet<string> ShownWhenPresent = new HashSet<string>(["cause", "diagnosis"], StringComparer.Ordinal);
+
     public static JsonObject ToJson(long sequenceNr, ITunnelEvent e)
     {
         var fields = TunnelEventSerializer.ToJson(e);
@@ -81,6 +84,7 @@ public sealed class HistoryReader(ActorSystem system)
         foreach (var (key, value) in fields.ToList())
         {
             fields.Remove(key);
+            if (value is null && ShownWhenPresent.Contains(key)) continue;
             json[key] = value;
         }
         return json;
@@ -88,7 +92,7 @@ public sealed class HistoryReader(ActorSystem system)
 
     public static readonly IReadOnlyList<string> EventTypes =
         ["healthy", "stale", "repair-started", "repair-finished", "backoff", "history-gap", "retired", "paused", "resumed", "quarantined", "released",
-         "name-conflict", "budget-fallback", "taken-over", "handed-over"];
+         "name-conflict", "budget-fallback", "taken-over", "handed-over", "held"];
 
     public static string EventTypeName(ITunnelEvent e) => e switch
     {
@@ -107,6 +111,7 @@ public sealed class HistoryReader(ActorSystem system)
         BudgetUnavailable => "budget-fallback",
         TunnelTakenOver => "taken-over",
         TunnelHandedOver => "handed-over",
+        RepairHeld => "held",
         _ => e.GetType().Name,
     };
 }

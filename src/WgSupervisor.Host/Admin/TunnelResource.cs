@@ -4,6 +4,10 @@ using WgSupervisor.Domain.Tunnels;
 namespace WgSupervisor.Host.Admin;
 
 /// <summary>A tunnel as the admin API shows it (camelCase JSON). No key but the peer's public key.</summary>
+/// <param name="Cause">What the latest diagnosis named, as a wire name (interface-gone, peer-missing, endpoint-moved, session-lost,
+/// traffic-blocked, site-unreachable, underlay-down, operator-request); null while healthy or before any diagnosis.</param>
+/// <param name="Diagnosis">The same in words, for people ("site lost its session", "underlay down for 4 of 4 tunnels").</param>
+/// <param name="EpisodeStartedAt">When the current episode (first stale since the last healthy) began.</param>
 public sealed record TunnelResource(
     string Name,
     string Node,
@@ -33,7 +37,10 @@ public sealed record TunnelResource(
     string NodeStatus = "up",
     double? InformationAgeSeconds = null,
     string? LastKnownState = null,
-    IReadOnlyList<string>? ClaimedAlsoBy = null)
+    IReadOnlyList<string>? ClaimedAlsoBy = null,
+    string? Cause = null,
+    string? Diagnosis = null,
+    DateTimeOffset? EpisodeStartedAt = null)
 {
     /// <summary>
     /// A tunnel as the cluster sees it: on a node that is down its state reads "node-down" (the last known one
@@ -60,7 +67,11 @@ public sealed record TunnelResource(
         s.LastRepair is { } l ? new RepairResource(l.Rung.ToWireName(), OutcomeName(l.Outcome), l.At, l.Duration.TotalSeconds, l.Detail) : null,
         s.BackoffUntil,
         s.BackoffUntil is { } until && s.Phase == TunnelPhase.Backoff ? Math.Max(0, Math.Round((until - now).TotalSeconds, 1)) : null,
-        s.Verdict, s.Probe, s.WarningsOrEmpty, s.QuarantinedUntil);
+        s.Verdict, s.Probe, s.WarningsOrEmpty, s.QuarantinedUntil,
+        Cause: s.Cause, Diagnosis: s.Diagnosis, EpisodeStartedAt: s.EpisodeStartedAt);
+
+    /// <summary>Every state a tunnel can be in, as the API spells it (the ?state= filter takes these).</summary>
+    public static IReadOnlyList<string> StateNames => Enum.GetValues<TunnelPhase>().Select(StateName).ToList();
 
     public static string StateName(TunnelPhase phase) => phase.ToString().ToLowerInvariant();
 

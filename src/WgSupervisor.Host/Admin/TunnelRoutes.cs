@@ -18,7 +18,7 @@ public static class TunnelRoutes
             CancellationToken ct) =>
         {
             if (!RouteParameters.TryPhase(state, out var phase))
-                return Problems.BadParameter("state", "one of unknown, healthy, stale, restarting, backoff, paused, quarantined");
+                return Problems.BadParameter("state", $"one of {string.Join(", ", TunnelResource.StateNames)}");
             if (site is not null && RouteParameters.CheckName(site, "site") is { } badSite) return badSite;
             if (node is not null && RouteParameters.CheckName(node, "node") is { } badNode) return badNode;
             var now = system.Scheduler.Now;

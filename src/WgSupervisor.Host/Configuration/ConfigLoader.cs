@@ -52,6 +52,7 @@ public static class ConfigLoader
         var simulation = SimulationSection.Read(reader, root.GetSection(SimulationSection.Name), general.Backend);
         var journal = JournalSection.Read(reader, root.GetSection(JournalSection.Name));
         var cluster = ClusterSection.Read(reader, root.GetSection(ClusterSection.Name));
+        var commonCause = CommonCauseSection.Read(reader, root.GetSection(CommonCauseSection.Name));
         var defaults = TunnelSection.ReadDefaults(reader, root.GetSection(TunnelSection.DefaultsName));
         var webhooks = WebhookSection.Read(reader, root.GetSection(WebhookSection.Name), environmentWebhookSecret);
         var tunnels = TunnelSection.ReadTunnels(reader, root.GetSection(TunnelSection.TunnelsName), defaults,
@@ -65,6 +66,8 @@ public static class ConfigLoader
             Backend = general.Backend,
             Simulation = simulation,
             MaxConcurrentRestartsPerSite = general.MaxConcurrentRestartsPerSite,
+            MaxConcurrentPeerRepairs = general.MaxConcurrentPeerRepairs,
+            CommonCause = commonCause,
             Discover = general.Discover,
             Namespaces = RootSection.WatchedNamespaces(general, simulation),
             DiscoveryTemplate = TunnelSection.DiscoveryTemplate(defaults),

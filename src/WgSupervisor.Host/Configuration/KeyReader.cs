@@ -60,12 +60,22 @@ public sealed class KeyReader(SettingsReader reader, IConfiguration parent, stri
         return value;
     }
 
-    public TimeSpan Seconds(double fallback, double minimum)
+    /// <param name="maximum">The longest allowed (default: a year).</param>
+    public TimeSpan Seconds(double fallback, double minimum, double maximum = MaxSeconds)
     {
         var seconds = Number(fallback, minimum);
-        if (seconds <= MaxSeconds) return TimeSpan.FromSeconds(Math.Max(seconds, 0));
-        Problem($"must be at most {MaxSeconds.ToString(CultureInfo.InvariantCulture)} seconds");
+        if (seconds <= maximum) return TimeSpan.FromSeconds(Math.Max(seconds, 0));
+        Problem($"must be at most {maximum.ToString(CultureInfo.InvariantCulture)} seconds");
         return TimeSpan.FromSeconds(fallback);
+    }
+
+    /// <summary>A share of a whole: above 0, at most 1.</summary>
+    public double Fraction(double fallback)
+    {
+        var value = Number(fallback, minimum: double.NegativeInfinity);
+        if (value is > 0 and <= 1) return value;
+        Problem("must be above 0 and at most 1");
+        return fallback;
     }
 
     /// <summary>Seconds when the key is set; null (not used) when it is not.</summary>

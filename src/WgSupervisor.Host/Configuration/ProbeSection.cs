@@ -33,7 +33,9 @@ public static class ProbeSection
         {
             if (p.Timeout > p.Interval) section.Problem("TimeoutSeconds", "must not exceed IntervalSeconds");
         })
-        .Key("Failures", (k, p) => p with { FailuresBeforeStale = k.Integer(p.FailuresBeforeStale, minimum: 1, maximum: 100) });
+        .Key("Failures", (k, p) => p with { FailuresBeforeStale = k.Integer(p.FailuresBeforeStale, minimum: 1, maximum: 100) })
+        .Key("ConfirmProbes", (k, p) => p with { ConfirmProbes = k.Integer(p.ConfirmProbes, minimum: 0, maximum: 20) })
+        .Key("ConfirmWaitSeconds", (k, p) => p with { ConfirmWait = k.Seconds(p.ConfirmWait.TotalSeconds, minimum: 0.05, maximum: 10) });
 
     /// <returns>The probe; null when the section is empty, or when it has a problem (then the configuration is refused anyway).</returns>
     public static ProbeSettings? Read(KeyReader key)

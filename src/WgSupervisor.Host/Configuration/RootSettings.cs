@@ -1,9 +1,11 @@
+using WgSupervisor.Domain.Fleet;
 using WgSupervisor.WireGuard.Simulation;
 
 namespace WgSupervisor.Host.Configuration;
 
 /// <summary>The root's own keys: who this node is, how often it polls, how many repairs at once, what it watches.</summary>
 /// <param name="Namespaces">Extra network namespaces to watch (valid names only; problems are reported).</param>
+/// <param name="MaxConcurrentPeerRepairs">Repairs that touch one peer only (re-resolve, reset) at once on the node.</param>
 public sealed record RootSettings(
     string NodeName,
     TimeSpan PollInterval,
@@ -11,7 +13,8 @@ public sealed record RootSettings(
     int? MaxConcurrentRestartsPerSite,
     bool Discover,
     IReadOnlyList<string> Namespaces,
-    BackendKind Backend)
+    BackendKind Backend,
+    int MaxConcurrentPeerRepairs = PermitLimits.DefaultMaxConcurrentPeer)
 {
     public static RootSettings Default => new(Environment.MachineName, TimeSpan.FromSeconds(5), 2, null, true, [], BackendKind.WireGuard);
 }
@@ -25,6 +28,8 @@ public static class RootSection
         .Key("PollIntervalSeconds", (k, s) => s with { PollInterval = k.Seconds(s.PollInterval.TotalSeconds, minimum: 0.1) })
         .Key("MaxConcurrentRestarts", (k, s) => s with { MaxConcurrentRestarts = k.Integer(s.MaxConcurrentRestarts, minimum: 1) })
         .Key("MaxConcurrentRestartsPerSite", (k, s) => s with { MaxConcurrentRestartsPerSite = k.OptionalInteger(1, minimum: 1) })
+        .Key("MaxConcurrentPeerRepairs", (k, s) => s with { MaxConcurrentPeerRepairs = k.Integer(s.MaxConcurrentPeerRepairs, minimum: 1) })
+        .Section(CommonCauseSection.Name)
         .Section(JournalSection.Name)
         .Section(ClusterSection.Name)
         .Key("Discover", (k, s) => s with { Discover = k.Boolean(s.Discover) })

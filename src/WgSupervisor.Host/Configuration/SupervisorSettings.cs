@@ -1,3 +1,4 @@
+using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.WireGuard.Simulation;
 
@@ -28,6 +29,12 @@ public sealed record SupervisorSettings(
 
     /// <summary>Repair permits per site at once (null: no per-site limit).</summary>
     public int? MaxConcurrentRestartsPerSite { get; init; }
+
+    /// <summary>Repairs that touch one peer only (re-resolve, reset) at once: a limit of their own, not queued behind restarts.</summary>
+    public int MaxConcurrentPeerRepairs { get; init; } = PermitLimits.DefaultMaxConcurrentPeer;
+
+    /// <summary>When tunnels that go stale together have their repairs held as one common cause.</summary>
+    public CommonCausePolicy CommonCause { get; init; } = CommonCausePolicy.Default;
 
     public SimulationSettings? Simulation { get; init; }
 

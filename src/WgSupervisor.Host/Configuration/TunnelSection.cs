@@ -29,7 +29,9 @@ public static class TunnelSection
         .Key("Backoff", Field((k, t) => t with { Backoff = BackoffSection.Read(k, t.Backoff) }))
         .Key("Repair", RepairSection.Read)
         .Key("ReceiveStallSeconds", Field((k, t) => t with { ReceiveStallAfter = k.IsSet ? k.Seconds(0, minimum: 1) : t.ReceiveStallAfter }))
-        .Key("Quarantine", Field((k, t) => t with { Quarantine = QuarantineSection.Read(k, t.Quarantine) }));
+        .Key("Quarantine", Field((k, t) => t with { Quarantine = QuarantineSection.Read(k, t.Quarantine) }))
+        .Key("Uplink", Field((k, t) => t with { Uplink = k.Matching(k.Text, ConfigPatterns.Name(), ConfigPatterns.NameRule) ?? t.Uplink }))
+        .Key("UnderlayProbe", Field((k, t) => t with { UnderlayProbe = k.Boolean(t.UnderlayProbe) }));
 
     private static readonly KeyTable<TunnelFields> TunnelKeys = TunnelTable(checkFiles: true);
     private static readonly KeyTable<TunnelFields> TunnelKeysWithoutFiles = TunnelTable(checkFiles: false);

@@ -6,7 +6,7 @@ namespace WgSupervisor.Host.Configuration;
 public sealed record WebhookSettings(Uri Url, IReadOnlySet<string> Events, byte[]? Secret, TimeSpan Timeout, int MaxAttempts)
 {
     /// <summary>The transitions a webhook can be told about.</summary>
-    public static readonly IReadOnlyList<string> Kinds = ["stale", "recovered", "repair-failed", "quarantined", "paused", "resumed"];
+    public static readonly IReadOnlyList<string> Kinds = ["stale", "recovered", "repair-failed", "quarantined", "paused", "resumed", "held"];
 
     /// <summary>The URL without its path: webhook URLs often carry a secret in their path (chat services do).</summary>
     public string Display => $"{Url.Scheme}://{Url.Authority}/…";
@@ -22,6 +22,9 @@ public static class WebhookSection
     /// <summary>A webhook secret for every webhook without its own SecretFile (outside the WGSUP_ configuration prefix).</summary>
     public const string SecretVariable = "WGSUPERVISOR_WEBHOOK_SECRET";
 
+    // "held" is opt-in: every held tunnel was announced as stale already, and a shared cause holds many tunnels at once,
+    // so by default it would double the notices exactly when the receiver is flooded; a hold also ends by itself
+    // (unlike a quarantine, which waits for the operator), and "recovered" still follows.
     private static readonly IReadOnlySet<string> DefaultEvents = new HashSet<string>(["stale", "recovered", "quarantined"], StringComparer.Ordinal);
 
     /// <summary>Stands in until Url is read; a webhook whose Url is missing or wrong is a problem and never used.</summary>

@@ -37,7 +37,11 @@ public static class AkkaSetup
         var fleet = new FleetSettings(
             config.NodeName,
             config.Tunnels,
-            PermitLimits.Default with { MaxConcurrent = config.MaxConcurrentRestarts, MaxPerSite = config.MaxConcurrentRestartsPerSite },
+            PermitLimits.Default with
+            {
+                MaxConcurrent = config.MaxConcurrentRestarts, MaxPerSite = config.MaxConcurrentRestartsPerSite,
+                MaxConcurrentPeer = config.MaxConcurrentPeerRepairs,
+            },
             config.PollInterval,
             HistorySettings.Default with
             {
@@ -48,7 +52,8 @@ public static class AkkaSetup
             },
             config.Discover ? config.DiscoveryTemplate : null,
             config.Namespaces,
-            config.Cluster.Enabled ? FleetClusterSettings.For(AddressOf(config.Cluster)) with { LeaseDuration = config.Cluster.Lease } : null);
+            config.Cluster.Enabled ? FleetClusterSettings.For(AddressOf(config.Cluster)) with { LeaseDuration = config.Cluster.Lease } : null,
+            config.CommonCause);
 
         return services.AddAkka(ActorSystemName, builder =>
         {

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using WgSupervisor.Actors.Tunnels;
+using WgSupervisor.Domain.Diagnosis;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.Host.Admin;
@@ -30,6 +31,7 @@ public sealed record WebhookNotice(
             TunnelQuarantined q => ("quarantined", q.Reason),
             TunnelPaused p => ("paused", p.Reason is null ? $"by {p.By}" : $"by {p.By}: {p.Reason}"),
             TunnelResumed r => ("resumed", $"by {r.By}"),
+            RepairHeld h => ("held", $"{h.Cause.ToWireName()}: {h.Diagnosis}"),
             _ => (null, ""),
         };
         if (kind is null) return null;

@@ -3,6 +3,7 @@ using Prometheus;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Observation;
 using WgSupervisor.Actors.Tunnels;
+using WgSupervisor.Domain.Diagnosis;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.Host.Admin;
@@ -26,6 +27,8 @@ public static class WgMetrics
     public static readonly Gauge State = Metrics.CreateGauge("wgsupervisor_tunnel_state",
         "1 for the state the tunnel is in, 0 for the others.", [.. TunnelLabels, "state"]);
     public static readonly Gauge Up = Metrics.CreateGauge("wgsupervisor_tunnel_up", "1 when the tunnel is healthy.", TunnelLabels);
+    public static readonly Gauge Held = Metrics.CreateGauge("wgsupervisor_tunnels_held",
+        "Tunnels of the node whose repairs are held, by the cause the diagnosis named (site-unreachable, underlay-down).", "node", "cause");
     public static readonly Gauge ReceivedBytes = Metrics.CreateGauge("wgsupervisor_tunnel_received_bytes",
         "Bytes received from the peer as WireGuard counts them (restarts from 0 when the peer or interface is recreated).", TunnelLabels);
     public static readonly Gauge SentBytes = Metrics.CreateGauge("wgsupervisor_tunnel_sent_bytes",
@@ -54,7 +57,11 @@ public static class WgMetrics
 /// <summary>Listens on the event stream and keeps the metrics current.</summary>
 public sealed class MetricsBridge : ReceiveActor
 {
+    /// <summary>The causes a hold names: their series start at 0, so that an alert or a panel has a series before the first hold.</summary>
+    private static readonly string[] HoldCauses = [Cause.SiteUnreachable.ToWireName(), Cause.UnderlayDown.ToWireName()];
+
     private readonly Dictionary<string, string[]> _labels = new(StringComparer.Ordinal);
+    private readonly HeldCount _held = new();
 
     public MetricsBridge()
     {
@@ -87,15 +94,59 @@ public sealed class MetricsBridge : ReceiveActor
         foreach (var phase in Enum.GetValues<TunnelPhase>())
             WgMetrics.State.WithLabels([.. labels, TunnelResource.StateName(phase)]).Set(phase == t.Phase ? 1 : 0);
         WgMetrics.Up.WithLabels(labels).Set(t.Phase == TunnelPhase.Healthy ? 1 : 0);
+        foreach (var (node, cause, count) in _held.Update(t, HoldCauses)) WgMetrics.Held.WithLabels(node, cause).Set(count);
         WgMetrics.ReceivedBytes.WithLabels(labels).Set(t.RxBytes);
         WgMetrics.SentBytes.WithLabels(labels).Set(t.TxBytes);
     }
 
-    private static void Record(TunnelProtocol.EventRecorded recorded)
+    private void Record(TunnelProtocol.EventRecorded recorded)
     {
         WgMetrics.Transitions.WithLabels(HistoryReader.EventTypeName(recorded.Event)).Inc();
+        if (recorded.Event is TunnelRetired && _held.Forget(recorded.Node, recorded.Tunnel) is var (node, cause, count))
+            WgMetrics.Held.WithLabels(node, cause).Set(count);
         if (recorded.Event is not RepairFinished finished) return;
         WgMetrics.Repairs.WithLabels(finished.Rung.ToWireName(), TunnelResource.OutcomeName(finished.Outcome)).Inc();
         WgMetrics.RepairDuration.WithLabels(finished.Rung.ToWireName()).Observe(finished.Duration.TotalSeconds);
+    }
+}
+
+/// <summary>
+/// How many tunnels of each node are held, by cause, from the summaries as they change. Gives back only the counts that
+/// changed (and, for a node seen for the first time, a 0 for each cause a hold names).
+/// </summary>
+public sealed class HeldCount
+{
+    /// <summary>What each held tunnel is held for; a tunnel not held is absent.</summary>
+    private readonly Dictionary<(string Node, string Tunnel), string> _causes = new();
+    private readonly Dictionary<(string Node, string Cause), int> _counts = new();
+
+    /// <summary>A held tunnel whose cause is not (yet) reported is counted under this cause.</summary>
+    public const string UnknownCause = "unknown";
+
+    public IReadOnlyList<(string Node, string Cause, int Count)> Update(TunnelSummary tunnel, IReadOnlyList<string> holdCauses)
+    {
+        var changed = new List<(string, string, int)>();
+        foreach (var cause in holdCauses)
+            if (_counts.TryAdd((tunnel.Node, cause), 0)) changed.Add((tunnel.Node, cause, 0));
+        var key = (tunnel.Node, tunnel.Name);
+        var before = _causes.GetValueOrDefault(key);
+        var now = tunnel.Phase == TunnelPhase.Held ? tunnel.Cause ?? UnknownCause : null;
+        if (before == now) return changed;
+        if (before is not null) changed.Add(Count(tunnel.Node, before, -1));
+        if (now is not null) changed.Add(Count(tunnel.Node, now, +1));
+        if (now is null) _causes.Remove(key);
+        else _causes[key] = now;
+        return changed;
+    }
+
+    /// <summary>A retired tunnel no longer counts; gives back the count that changed, if it was held.</summary>
+    public (string Node, string Cause, int Count)? Forget(string node, string tunnel) =>
+        _causes.Remove((node, tunnel), out var cause) ? Count(node, cause, -1) : null;
+
+    private (string, string, int) Count(string node, string cause, int by)
+    {
+        var count = _counts.GetValueOrDefault((node, cause)) + by;
+        _counts[(node, cause)] = count;
+        return (node, cause, count);
     }
 }

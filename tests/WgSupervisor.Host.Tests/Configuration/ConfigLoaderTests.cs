@@ -84,6 +84,46 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Equal([RepairRung.ResetPeer, RepairRung.RestartInterface], tunnel.Ladder);
         Assert.True(config.Discover);
         Assert.Equal([null], config.Namespaces);
+        Assert.Equal((WgSupervisor.Domain.Fleet.PermitLimits.DefaultMaxConcurrentPeer, WgSupervisor.Domain.Fleet.CommonCausePolicy.Default),
+            (config.MaxConcurrentPeerRepairs, config.CommonCause));
+        Assert.Equal((null, false, ProbeSettings.DefaultConfirmProbes), (tunnel.Uplink, tunnel.UnderlayProbe, tunnel.Probe?.ConfirmProbes ?? 6));
+    }
+
+    [Fact]
+    public void The_diagnosis_settings_are_read_into_the_supervisor_settings()
+    {
+        var tunnel = Tunnel("site-a", "wg0");
+        tunnel["Uplink"] = "fibre-a";
+        tunnel["Probe"] = new JsonObject { ["Address"] = "10.251.0.2", ["ConfirmProbes"] = 4, ["ConfirmWaitSeconds"] = 0.25 };
+        var config = Config(tunnel);
+        config["MaxConcurrentPeerRepairs"] = 16;
+        config["CommonCause"] = new JsonObject { ["WindowSeconds"] = 5, ["Fraction"] = 0.5, ["MinTunnels"] = 4 };
+        config["Defaults"] = new JsonObject { ["UnderlayProbe"] = true };
+
+        var loaded = ConfigLoader.Load(Write(config), NoEnvironment);
+
+        Assert.Equal(16, loaded.MaxConcurrentPeerRepairs);
+        Assert.Equal(new WgSupervisor.Domain.Fleet.CommonCausePolicy(true, TimeSpan.FromSeconds(5), 0.5, 4), loaded.CommonCause);
+        var read = Assert.Single(loaded.Tunnels);
+        Assert.Equal(("fibre-a", true), (read.Uplink, read.UnderlayProbe));
+        Assert.Equal((4, TimeSpan.FromSeconds(0.25)), (read.Probe!.ConfirmProbes, read.Probe.ConfirmWait));
+    }
+
+    [Fact]
+    public void Mistakes_in_the_diagnosis_settings_of_every_section_come_out_at_once()
+    {
+        var tunnel = Tunnel("site-a", "wg0");
+        tunnel["UnderlayProbe"] = "maybe";
+        tunnel["Probe"] = new JsonObject { ["Address"] = "10.251.0.2", ["ConfirmProbes"] = 50 };
+        var config = Config(tunnel);
+        config["MaxConcurrentPeerRepairs"] = 0;
+        config["CommonCause"] = new JsonObject { ["Fraction"] = 0, ["MinTunnels"] = 1 };
+        config["Defaults"] = new JsonObject { ["Uplink"] = "two words" };
+
+        var error = LoadFails(Write(config));
+
+        Assert.Equal(["CommonCause:Fraction", "CommonCause:MinTunnels", "Defaults:Uplink", "MaxConcurrentPeerRepairs", "Tunnels:0:Probe:ConfirmProbes",
+            "Tunnels:0:UnderlayProbe"], Places(error).Order(StringComparer.Ordinal));
     }
 
     [Fact]

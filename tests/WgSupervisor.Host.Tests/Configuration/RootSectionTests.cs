@@ -27,11 +27,12 @@ public sealed class RootSectionTests
 
         var root = RootSection.Read(reader, Json("""
             { "NodeName": "gw1", "PollIntervalSeconds": 2.5, "MaxConcurrentRestarts": 3, "MaxConcurrentRestartsPerSite": 1,
-              "Discover": false, "Namespaces": [ "a", "b" ], "Backend": "simulated" }
+              "MaxConcurrentPeerRepairs": 12, "Discover": false, "Namespaces": [ "a", "b" ], "Backend": "simulated" }
             """));
 
-        Assert.Equal(("gw1", TimeSpan.FromSeconds(2.5), 3, (int?)1, false, BackendKind.Simulated),
-            (root.NodeName, root.PollInterval, root.MaxConcurrentRestarts, root.MaxConcurrentRestartsPerSite, root.Discover, root.Backend));
+        Assert.Equal(("gw1", TimeSpan.FromSeconds(2.5), 3, (int?)1, 12, false, BackendKind.Simulated),
+            (root.NodeName, root.PollInterval, root.MaxConcurrentRestarts, root.MaxConcurrentRestartsPerSite, root.MaxConcurrentPeerRepairs,
+                root.Discover, root.Backend));
         Assert.Equal(["a", "b"], root.Namespaces);
         Assert.Empty(reader.Problems);
     }
@@ -43,10 +44,24 @@ public sealed class RootSectionTests
 
         RootSection.Read(reader, Json("""
             { "NodeName": "gw 1", "PollIntervalSeconds": 0, "MaxConcurrentRestartsPerSite": 0, "Namespaces": [ "ok", "not ok" ],
-              "Backend": "Kernel", "Colour": "blue" }
+              "Backend": "Kernel", "Colour": "blue", "MaxConcurrentPeerRepairs": 0 }
             """));
 
-        Assert.Equal(["Backend", "Colour", "MaxConcurrentRestartsPerSite", "Namespaces:1", "NodeName", "PollIntervalSeconds"], Places(reader));
+        Assert.Equal(["Backend", "Colour", "MaxConcurrentPeerRepairs", "MaxConcurrentRestartsPerSite", "Namespaces:1", "NodeName", "PollIntervalSeconds"],
+            Places(reader));
+    }
+
+    [Fact]
+    public void The_peer_repair_limit_defaults_to_the_permit_books_own_and_must_be_a_whole_number_of_at_least_one()
+    {
+        var defaults = new SettingsReader();
+        var wrong = new SettingsReader();
+
+        var root = RootSection.Read(defaults, Json("{}"));
+        RootSection.Read(wrong, Json("""{ "MaxConcurrentPeerRepairs": 2.5 }"""));
+
+        Assert.Equal(WgSupervisor.Domain.Fleet.PermitLimits.DefaultMaxConcurrentPeer, root.MaxConcurrentPeerRepairs);
+        Assert.Equal(("MaxConcurrentPeerRepairs", "'2.5' is not a whole number"), (Single(wrong).Where, Single(wrong).Problem));
     }
 
     [Fact]
@@ -54,7 +69,10 @@ public sealed class RootSectionTests
     {
         var reader = new SettingsReader();
 
-        RootSection.Read(reader, Json("""{ "Admin": { "Colour": 1 }, "Journal": {}, "Cluster": {}, "Simulation": {}, "Webhooks": [], "Defaults": {}, "Tunnels": [] }"""));
+        RootSection.Read(reader, Json("""
+            { "Admin": { "Colour": 1 }, "Journal": {}, "Cluster": {}, "Simulation": {}, "Webhooks": [], "Defaults": {}, "Tunnels": [],
+              "CommonCause": { "Colour": 1 } }
+            """));
 
         Assert.Empty(reader.Problems);
     }

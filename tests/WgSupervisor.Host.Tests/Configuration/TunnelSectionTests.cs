@@ -70,6 +70,36 @@ public sealed class TunnelSectionTests : IDisposable
     }
 
     [Fact]
+    public void Uplink_and_underlay_probe_are_off_by_default_come_from_defaults_and_are_overridden_per_tunnel()
+    {
+        var reader = new SettingsReader();
+        var builtIn = TunnelSection.ReadDefaults(reader, Json("{}"));
+        var defaults = TunnelSection.ReadDefaults(reader, Json("""{ "Uplink": "fibre-a", "UnderlayProbe": true }"""));
+
+        var inheriting = ReadTunnel(reader, Tunnel(), defaults);
+        var overriding = ReadTunnel(reader, Tunnel(""", "Uplink": "lte", "UnderlayProbe": false """, iface: "wg1"), defaults);
+
+        Assert.Empty(reader.Problems);
+        Assert.Equal((null, false), (builtIn.Settings.Uplink, builtIn.Settings.UnderlayProbe));
+        Assert.Equal(("fibre-a", true), (inheriting!.Uplink, inheriting.UnderlayProbe));
+        Assert.Equal(("lte", false), (overriding!.Uplink, overriding.UnderlayProbe));
+        Assert.True(TunnelSection.DiscoveryTemplate(defaults).UnderlayProbe);
+    }
+
+    [Fact]
+    public void A_bad_uplink_or_underlay_probe_is_reported_at_its_key_in_defaults_and_in_a_tunnel()
+    {
+        var reader = new SettingsReader();
+
+        TunnelSection.ReadDefaults(reader, Json("""{ "Uplink": "fibre a", "UnderlayProbe": "sometimes" }"""));
+        var tunnel = ReadTunnel(reader, Tunnel(""", "Uplink": "line/1", "UnderlayProbe": 1 """));
+
+        Assert.Null(tunnel);
+        Assert.Equal(["Defaults:UnderlayProbe", "Defaults:Uplink", "Tunnels:0:UnderlayProbe", "Tunnels:0:Uplink"], Places(reader));
+        Assert.Contains(reader.Problems, p => p is { Where: "Tunnels:0:Uplink", Problem: ConfigPatterns.NameRule });
+    }
+
+    [Fact]
     public void Without_a_configured_ladder_the_default_one_is_fitted_to_the_endpoint()
     {
         var reader = new SettingsReader();

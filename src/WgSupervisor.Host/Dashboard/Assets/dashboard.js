@@ -122,9 +122,10 @@
     cell(tr, 'site').textContent = tunnel.site || '—';
     cell(tr, 'node').textContent = tunnel.node;
     cell(tr, 'restarts').textContent = String(tunnel.restartCount);
+    // The diagnosis says more than the reason while a tunnel is unhealthy ("site lost its session"): it leads the cell.
     const reason = cell(tr, 'reason');
-    reason.replaceChildren(tunnel.reason || '');
-    reason.title = [tunnel.reason, ...(tunnel.warnings || [])].filter(Boolean).join('\n');
+    reason.replaceChildren(tunnel.diagnosis || tunnel.reason || '');
+    reason.title = [diagnosisText(tunnel), tunnel.reason, ...(tunnel.warnings || [])].filter(Boolean).join('\n');
     if (tunnel.warnings && tunnel.warnings.length > 0) {
       reason.prepend(el('span', { class: 'warn', text: `⚠ ${tunnel.warnings.length} ` }));
     }
@@ -158,6 +159,12 @@
     }
   }
 
+  /** "site lost its session (session-lost)", the cause alone, or null. */
+  function diagnosisText(tunnel) {
+    if (tunnel.diagnosis && tunnel.cause) return `${tunnel.diagnosis} (${tunnel.cause})`;
+    return tunnel.diagnosis || tunnel.cause || null;
+  }
+
   function deadlineOf(tunnel) {
     if (tunnel.state === 'backoff' && tunnel.backoffUntil) return `${duration(-since(tunnel.backoffUntil))} left`;
     if (tunnel.state === 'quarantined' && tunnel.quarantinedUntil) return `until ${clock(tunnel.quarantinedUntil)}`;
@@ -168,7 +175,7 @@
     const counts = new Map();
     for (const tunnel of tunnels.values()) counts.set(tunnel.state, (counts.get(tunnel.state) || 0) + 1);
     const badges = [el('span', { class: 'muted', text: `${tunnels.size} tunnel${tunnels.size === 1 ? '' : 's'}` })];
-    for (const state of ['healthy', 'stale', 'restarting', 'backoff', 'quarantined', 'paused', 'unknown']) {
+    for (const state of ['healthy', 'stale', 'restarting', 'backoff', 'held', 'quarantined', 'paused', 'unknown']) {
       if (counts.has(state)) badges.push(el('span', { class: 'badge', 'data-state': state, text: `${counts.get(state)} ${state}` }));
     }
     $('summary').replaceChildren(...badges);
@@ -224,7 +231,7 @@
   }
 
   /** What changes when the journal got a new event: then the timeline is read again. */
-  const historySignature = (t) => [t.state, t.stateSince, t.restartCount, t.currentRepair?.at, t.lastRepair?.at].join('|');
+  const historySignature = (t) => [t.state, t.stateSince, t.restartCount, t.currentRepair?.at, t.lastRepair?.at, t.diagnosis].join('|');
 
   /** The stream starts with every tunnel but never says one is gone: after a reconnect, drop what the list no longer has. */
   async function pruneRetired() {
@@ -297,6 +304,8 @@
     const facts = [
       ['state since', tunnel.stateSince && `${clock(tunnel.stateSince)} (${ago(tunnel.stateSince)})`],
       ['reason', tunnel.reason],
+      ['diagnosis', diagnosisText(tunnel)],
+      ['episode since', tunnel.episodeStartedAt && `${clock(tunnel.episodeStartedAt)} (${ago(tunnel.episodeStartedAt)})`],
       ['verdict', tunnel.verdict],
       ['interface', `${tunnel.interface} in ${tunnel.namespace || 'the host namespace'}${tunnel.interfacePresent ? '' : ' (missing)'}`],
       ['peer', tunnel.peerPublicKey],
@@ -355,7 +364,9 @@
     switch (e.type) {
       case 'healthy': return e.reason || '';
       case 'stale': return `${e.reason}${e.detail ? `: ${e.detail}` : ''}${e.requestedBy ? ` (requested${by(e.requestedBy)})` : ''}`;
-      case 'repair-started': return `${e.rung}, attempt ${e.attempt}${e.requestedBy ? `, requested${by(e.requestedBy)}` : ''}`;
+      case 'repair-started': return `${e.rung}, attempt ${e.attempt}${e.requestedBy ? `, requested${by(e.requestedBy)}` : ''}` +
+        `${e.diagnosis ? ` — ${e.diagnosis}` : ''}${e.cause ? ` (${e.cause})` : ''}`;
+      case 'held': return `no repair: ${e.diagnosis}${e.cause ? ` (${e.cause})` : ''}`;
       case 'repair-finished': return `${e.rung} ${outcomeName(e.outcome)} in ${(e.durationMs / 1000).toFixed(1)} s${e.detail ? ` — ${e.detail}` : ''}`;
       case 'backoff': return `until ${clock(e.until)} after ${e.failedAttempts} failed attempt${e.failedAttempts === 1 ? '' : 's'}`;
       case 'history-gap': return `${e.droppedEvents} events lost (journal unavailable since ${clock(e.since)})`;
