@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using WgSupervisor.Actors.Tunnels;
-using WgSupervisor.Domain.Diagnosis;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.Host.Admin;

@@ -3,7 +3,7 @@ using Prometheus;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Observation;
 using WgSupervisor.Actors.Tunnels;
-using WgSupervisor.Domain.Diagnosis;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.Host.Admin;

@@ -1,4 +1,4 @@
-using WgSupervisor.Domain.Diagnosis;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tests.Support;
 using WgSupervisor.Domain.Tunnels;

@@ -18,7 +18,7 @@ public sealed class CommonCauseSectionTests
 
         var policy = CommonCauseSection.Read(reader, Json("{}").GetSection(CommonCauseSection.Name));
 
-        Assert.Equal(new CommonCausePolicy(true, TimeSpan.FromSeconds(10), 0.75, 3), policy);
+        Assert.Equal(new CommonCausePolicy(true, TimeSpan.FromSeconds(10), 0.75, 3, TimeSpan.FromSeconds(1.5)), policy);
         Assert.Empty(reader.Problems);
     }
 
@@ -27,9 +27,9 @@ public sealed class CommonCauseSectionTests
     {
         var reader = new SettingsReader();
 
-        var policy = Read(reader, """{ "Enabled": false, "WindowSeconds": 30, "Fraction": 1, "MinTunnels": 2 }""");
+        var policy = Read(reader, """{ "Enabled": false, "WindowSeconds": 30, "Fraction": 1, "MinTunnels": 2, "SettleSeconds": 3 }""");
 
-        Assert.Equal(new CommonCausePolicy(false, TimeSpan.FromSeconds(30), 1.0, 2), policy);
+        Assert.Equal(new CommonCausePolicy(false, TimeSpan.FromSeconds(30), 1.0, 2, TimeSpan.FromSeconds(3)), policy);
         Assert.Empty(reader.Problems);
     }
 

@@ -103,7 +103,7 @@ public sealed class ConfigLoaderTests : IDisposable
         var loaded = ConfigLoader.Load(Write(config), NoEnvironment);
 
         Assert.Equal(16, loaded.MaxConcurrentPeerRepairs);
-        Assert.Equal(new WgSupervisor.Domain.Fleet.CommonCausePolicy(true, TimeSpan.FromSeconds(5), 0.5, 4), loaded.CommonCause);
+        Assert.Equal(new WgSupervisor.Domain.Fleet.CommonCausePolicy(true, TimeSpan.FromSeconds(5), 0.5, 4, WgSupervisor.Domain.Fleet.CommonCausePolicy.DefaultSettle), loaded.CommonCause);
         var read = Assert.Single(loaded.Tunnels);
         Assert.Equal(("fibre-a", true), (read.Uplink, read.UnderlayProbe));
         Assert.Equal((4, TimeSpan.FromSeconds(0.25)), (read.Probe!.ConfirmProbes, read.Probe.ConfirmWait));

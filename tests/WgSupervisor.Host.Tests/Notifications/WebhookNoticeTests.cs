@@ -1,5 +1,5 @@
 using WgSupervisor.Actors.Tunnels;
-using WgSupervisor.Domain.Diagnosis;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Tests.Support;
 using WgSupervisor.Domain.Tunnels;
 using WgSupervisor.Host.Configuration;
