@@ -17,12 +17,7 @@ public static class CommonCauseSection
         .Key("Fraction", (k, c) => c with { Fraction = k.Fraction(c.Fraction) })
         // One tunnel alone is no common cause.
         .Key("MinTunnels", (k, c) => c with { MinTunnels = k.Integer(c.MinTunnels, minimum: 2, maximum: 100_000) })
-        // Longer than the window would let a lone failure wait for company that no longer counts.
-        .Key("SettleSeconds", (k, c) => c with { Settle = k.Seconds(c.Settle.TotalSeconds, minimum: 0, maximum: 60) })
-        .Check((section, c) =>
-        {
-            if (c.Settle > c.Window) section.Problem("SettleSeconds", "must not exceed WindowSeconds");
-        });
+        .Key("SettleSeconds", (k, c) => c with { Settle = k.Seconds(c.Settle.TotalSeconds, minimum: 0, maximum: 60) });
 
     public static CommonCausePolicy Read(SettingsReader reader, IConfiguration section) =>
         Keys.Read(reader, section, Name, CommonCausePolicy.Default);

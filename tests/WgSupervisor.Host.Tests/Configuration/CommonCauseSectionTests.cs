@@ -41,7 +41,7 @@ public sealed class CommonCauseSectionTests
     [InlineData("""{ "Fraction": "most" }""", "CommonCause:Fraction", "'most' is not a number")]
     [InlineData("""{ "MinTunnels": 1 }""", "CommonCause:MinTunnels", "must be between 2 and 100000")]
     [InlineData("""{ "Enabled": "yes" }""", "CommonCause:Enabled", "'yes' is not true or false")]
-    [InlineData("""{ "Window": 10 }""", "CommonCause:Window", "unknown key (known here: Enabled, WindowSeconds, Fraction, MinTunnels)")]
+    [InlineData("""{ "Window": 10 }""", "CommonCause:Window", "unknown key (known here: Enabled, WindowSeconds, Fraction, MinTunnels, SettleSeconds)")]
     public void A_mistake_is_reported_once_at_its_key(string json, string where, string problem)
     {
         var reader = new SettingsReader();
