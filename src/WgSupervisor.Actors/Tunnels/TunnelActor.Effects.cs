@@ -93,6 +93,25 @@ public sealed partial class TunnelActor
     }
 
     /// <summary>
+    /// Ends a hold whose evidence cleared. When nothing points at a cause of its own (only a lost session is left), the
+    /// tunnel first gives WireGuard one handshake retry (REKEY_TIMEOUT): its siblings came back, so it most likely will too,
+    /// and a reset now would only restart the handshake WireGuard is about to finish.
+    /// </summary>
+    private void EndHoldWhenCleared(Diagnosis diagnosis)
+    {
+        if (diagnosis.Holds)
+        {
+            _holdClearedAt = null;
+            return;
+        }
+        _holdClearedAt ??= Now;
+        if (diagnosis.Cause == Cause.SessionLost && Now - _holdClearedAt < HoldGrace) return;
+        Transition(TunnelRules.OnHoldCleared(_state, diagnosis, Now));
+    }
+
+    private static readonly TimeSpan HoldGrace = Thresholds.RekeyTimeout + TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// A confirmed probe failure while verifying, with no fresh handshake since the repair began: our initiation went
     /// unanswered, so the repair has failed, and waiting out the verify timeout would only delay what comes next.
     /// </summary>

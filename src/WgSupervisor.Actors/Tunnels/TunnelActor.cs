@@ -52,6 +52,8 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     private long _evidenceToken;
     // The diagnosis whose rung waits for a permit.
     private Domain.Diagnosing.Diagnosis? _diagnosis;
+    // While held: since when the evidence no longer holds the repairs (null: it still does).
+    private DateTimeOffset? _holdClearedAt;
     private TunnelSummary? _lastPublished;
 
     public TunnelActor(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom,
@@ -214,11 +216,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
             _watch.SharedCause = c.Cause;
             GatherEvidence();
         });
-        Receive<EvidenceGathered>(e => e.Token == _evidenceToken, e =>
-        {
-            var diagnosis = Diagnose(e);
-            Transition(TunnelRules.OnHoldCleared(_state, diagnosis, Now));
-        });
+        Receive<EvidenceGathered>(e => e.Token == _evidenceToken, e => EndHoldWhenCleared(Diagnose(e)));
         Receive<RestartRequested>(AcceptOperatorRestart);
         CommonHandlers();
     }
@@ -341,6 +339,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
                 Become(Stale);
                 break;
             case TunnelPhase.Held:
+                _holdClearedAt = null;
                 Timers.StartPeriodicTimer(ReassessTimer, ReassessDue.Instance, ReassessEvery);
                 Become(Held);
                 break;

@@ -1,3 +1,4 @@
+using WgSupervisor.Domain.Diagnosing;
 using Akka.Actor;
 using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Ports;
@@ -49,6 +50,11 @@ public sealed class FakeWireGuard : IWireGuard
     {
         get { lock (_gate) return _reads.ToList(); }
     }
+
+    /// <summary>What the tunnel's endpoint name resolves to now (default: nothing to resolve).</summary>
+    public EndpointResolution Resolution { get; set; } = EndpointResolution.NotApplicable;
+
+    public Task<EndpointResolution> ResolveEndpointAsync(TunnelSettings tunnel, CancellationToken cancellationToken) => Task.FromResult(Resolution);
 
     public Task<RepairActionResult> RepairAsync(RepairRung rung, TunnelSettings tunnel, CancellationToken cancellationToken)
     {

@@ -1,0 +1,110 @@
+using Akka.Actor;
+using WgSupervisor.Actors.Specs.Support;
+using WgSupervisor.Actors.Tunnels;
+using WgSupervisor.Domain.Diagnosing;
+using WgSupervisor.Domain.Repair;
+using WgSupervisor.Domain.Tunnels;
+using Xunit;
+using Xunit.Abstractions;
+using static WgSupervisor.Actors.Tunnels.TunnelProtocol;
+
+namespace WgSupervisor.Actors.Specs;
+
+/// <summary>The tunnel diagnoses before it asks for a permit, repairs with the rung the cause calls for, and holds when none can help.</summary>
+public sealed class DiagnosisSpecs(ITestOutputHelper output) : OneTunnelSpec(output, nameof(DiagnosisSpecs))
+{
+    private static readonly IReadOnlyList<RepairRung> DefaultLadder = RepairLadder.Default;
+    private static readonly SharedCause NodeDown = new("node gw1", 4, 4);
+
+    [Fact]
+    public void A_name_that_resolves_elsewhere_now_is_repaired_by_reresolve_and_the_repair_says_why()
+    {
+        WireGuard.Resolution = EndpointResolution.Resolved("site-a.example:51820", ["198.51.100.9"]);
+        var (tunnel, _) = Start(Settings(ladder: DefaultLadder));
+        Observe(tunnel, TooOld());
+
+        Assert.False(ExpectPermitRequest().InterfaceWide);
+        Assert.Equal(RepairRung.ReresolveEndpoint, Grant(tunnel, 1).Rung);
+        var (started, _) = ExpectRecorded<RepairStarted>();
+        Assert.Equal(Cause.EndpointMoved, started.Cause);
+        Assert.Contains("moved to 198.51.100.9", started.Diagnosis);
+        var restarting = ExpectPhase(TunnelPhase.Restarting);
+        Assert.Equal("endpoint-moved", restarting.Cause);
+    }
+
+    [Fact]
+    public void A_shared_cause_holds_the_repair_withdraws_the_request_and_a_recovery_ends_the_hold_without_a_repair()
+    {
+        var (tunnel, _) = Start(Settings(ladder: DefaultLadder));
+        Observe(tunnel, TooOld());
+        ExpectPermitRequest();
+
+        tunnel.Tell(new SharedCauseChanged(NodeDown));
+
+        var (held, _) = ExpectRecorded<RepairHeld>();
+        Assert.Equal(Cause.UnderlayDown, held.Cause);
+        Assert.Equal("underlay down for 4 of 4 tunnels of node gw1", held.Diagnosis);
+        Fleet.Expect<TunnelToFleet.WithdrawPermitRequest>(hint: "the queued request is withdrawn");
+        var summary = ExpectPhase(TunnelPhase.Held);
+        Assert.Equal("underlay-down", summary.Cause);
+
+        Clock.Advance(TimeSpan.FromMinutes(5));
+        Observe(tunnel, HandshakeAged(TimeSpan.FromSeconds(1)));
+        ExpectPhase(TunnelPhase.Healthy);
+        Assert.Equal(0, RepairsRun);
+        Assert.Empty(RecordedSinceLastRead().OfType<RepairStarted>());
+    }
+
+    [Fact]
+    public void When_the_shared_cause_clears_the_held_tunnel_gives_WireGuard_one_retry_then_repairs_it()
+    {
+        var (tunnel, _) = Start(Settings(ladder: DefaultLadder));
+        Observe(tunnel, TooOld());
+        ExpectPermitRequest();
+        tunnel.Tell(new SharedCauseChanged(NodeDown));
+        ExpectPhase(TunnelPhase.Held);
+
+        tunnel.Tell(new SharedCauseChanged(null));
+        AssertNoPermitTraffic(SettleStaleOrHeld(tunnel));
+        Clock.Advance(Thresholds.RekeyTimeout);
+        AssertNoPermitTraffic(SettleStaleOrHeld(tunnel));
+        Clock.Advance(TimeSpan.FromSeconds(2));
+
+        var stale = ExpectPhase(TunnelPhase.Stale);
+        Assert.StartsWith("hold ended: the site lost its session", stale.Reason);
+        Assert.False(ExpectPermitRequest().InterfaceWide);
+        Assert.Equal(RepairRung.ResetPeer, Grant(tunnel, 2).Rung);
+    }
+
+    [Fact]
+    public void A_peer_reset_whose_fresh_handshake_goes_unanswered_holds_instead_of_restarting_the_interface()
+    {
+        WireGuard.OnRepair = call => call.Succeed();
+        var (tunnel, _) = Start(Settings(ladder: DefaultLadder));
+        Observe(tunnel, TooOld());
+        ExpectPermitRequest();
+        Assert.Equal(RepairRung.ResetPeer, Grant(tunnel, 1).Rung);
+        ExpectRecorded<RepairStarted>();
+        Observe(tunnel, NeverHandshaken());
+        // The verify timer starts when the tunnel handles its action's completion: let it, before the clock moves.
+        SettleStaleOrHeld(tunnel);
+        Clock.Advance(TunnelSettings.PeerRungVerifyTimeout);
+        var backoff = ExpectPhase(TunnelPhase.Backoff);
+
+        Clock.AdvanceTo(backoff.BackoffUntil!.Value);
+
+        var (held, _) = ExpectRecorded<RepairHeld>();
+        Assert.Equal(Cause.SiteUnreachable, held.Cause);
+        ExpectPhase(TunnelPhase.Held);
+        Clock.Advance(TimeSpan.FromMinutes(10));
+        AssertNoPermitTraffic(SettleStaleOrHeld(tunnel));
+        Assert.Equal(1, RepairsRun);
+    }
+
+    /// <summary>Lets the tunnel handle everything sent so far: it answers a samples query in every phase.</summary>
+    private IReadOnlyList<object> SettleStaleOrHeld(IActorRef tunnel)
+    {
+        tunnel.Tell(GetSamples.Instance, Fleet.Ref);
+        return Fleet.Settle<Samples>(_ => true);
+    }
+}
