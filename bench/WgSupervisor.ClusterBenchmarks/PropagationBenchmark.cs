@@ -199,6 +199,8 @@ public static class PropagationBenchmark
         PollIntervalSeconds = options.PollSeconds,
         Discover = true,
         Backend = "Simulated",
+        // The simulation breaks tunnels independently; held as one common cause, they would not be repaired at all.
+        CommonCause = new { Enabled = false },
         Simulation = new { Tunnels = options.TunnelsPerNode, Namespace = "sim", Seed = 1000 + index },
         Journal = new { Provider = "PostgreSql", ConnectionString = options.Postgres },
         Cluster = new

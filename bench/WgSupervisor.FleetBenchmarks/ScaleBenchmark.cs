@@ -35,6 +35,8 @@ public static class ScaleBenchmark
             Admin = new { Url = $"http://127.0.0.1:{port}" },
             PollIntervalSeconds = poll,
             Backend = "Simulated",
+            // The simulation breaks tunnels independently; held as one common cause, they would not be repaired at all.
+            CommonCause = new { Enabled = false },
             Simulation = new { Tunnels = tunnels, BreakEverySeconds = breakEvery, Seed = 1 },
             Journal = new { Provider = "Sqlite", SqlitePath = Path.Combine(directory, "journal.db") },
         };

@@ -52,6 +52,8 @@ public static class StormBenchmark
             PollIntervalSeconds = poll,
             MaxConcurrentRestarts = permits,
             Backend = "Simulated",
+            // The simulation breaks tunnels independently; held as one common cause, they would not be repaired at all.
+            CommonCause = new { Enabled = false },
             Simulation = new
             {
                 Tunnels = tunnels, BreakAllAfterSeconds = breakAfter, RepairSeconds = repairSeconds, FixProbability = 1.0,

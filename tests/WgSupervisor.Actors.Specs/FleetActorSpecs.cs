@@ -230,11 +230,13 @@ public sealed class FleetActorSpecs : Akka.TestKit.Xunit2.TestKit
         var polls = Status(fleet).Polls;
         Assert.Equal(new PollStatus(null, VirtualNow, null, null), polls[0]);
         Assert.Equal(new PollStatus("site-b", null, VirtualNow, "cannot read WireGuard state in namespace site-b: exit code 1"), polls[1]);
-        Assert.Equal(2, _wireGuard.Reads.Count);
+        // t0's interface is missing: its diagnosis asks for a fresh poll, which may already have run (two reads more).
+        Assert.InRange(_wireGuard.Reads.Count, 2, 4);
+        var before = _wireGuard.Reads.Count;
 
         fleet.Tell(PollerActor.PollNow.Instance);
 
-        AwaitAssert(() => Assert.Equal(4, _wireGuard.Reads.Count), Wait);
+        AwaitAssert(() => Assert.True(_wireGuard.Reads.Count >= before + 2, $"{_wireGuard.Reads.Count} reads, {before} before the poll"), Wait);
         // The snapshot reached the tunnel: its interface is missing, so it is being repaired.
         AwaitAssert(() => Assert.Equal(1, Tunnel(fleet, "t0").RepairCount), Wait);
         Assert.False(Tunnel(fleet, "t0").InterfacePresent);

@@ -145,6 +145,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
             MaxConcurrentRestarts = 2,
             Discover = false,
             Backend = "Simulated",
+            // The simulation breaks tunnels independently; held as one common cause, they would not be repaired at all.
+            CommonCause = new { Enabled = false },
             Simulation = new { Tunnels = TunnelsPerNode, Seed = node, BreakEverySeconds = 1.5, RepairSeconds = 0.5, FixProbability = 0.5 },
             Journal = new { Provider = "PostgreSql", ConnectionString = journal },
             Cluster = new

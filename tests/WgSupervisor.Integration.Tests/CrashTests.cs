@@ -42,6 +42,8 @@ public sealed partial class CrashTests(ITestOutputHelper output)
             PollIntervalSeconds = 0.5,
             MaxConcurrentRestarts = 3,
             Backend = "Simulated",
+            // The simulation breaks tunnels independently; held as one common cause, they would not be repaired at all.
+            CommonCause = new { Enabled = false },
             Simulation = new { Tunnels = 20, BreakEverySeconds = 0.4, RepairSeconds = 0.3, FixProbability = 0.4,
                 StateFile = Path.Combine(config.Directory, "world.json") },
             Journal = new { Provider = "Sqlite", SqlitePath = config.JournalPath, LogAcknowledgements = true, SnapshotEvery = 25 },

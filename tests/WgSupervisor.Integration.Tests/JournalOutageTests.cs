@@ -29,6 +29,8 @@ public sealed class JournalOutageTests(ITestOutputHelper output)
             PollIntervalSeconds = 0.5,
             MaxConcurrentRestarts = 3,
             Backend = "Simulated",
+            // The simulation breaks tunnels independently; held as one common cause, they would not be repaired at all.
+            CommonCause = new { Enabled = false },
             Simulation = new { Tunnels = 10, BreakEverySeconds = 1, RepairSeconds = 0.2, FixProbability = 0.7 },
             Journal = new { Provider = "PostgreSql", ConnectionString = connectionString },
             Defaults = new

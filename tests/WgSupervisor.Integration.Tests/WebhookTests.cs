@@ -59,6 +59,8 @@ public sealed class WebhookTests
             Admin = new { Url = $"http://127.0.0.1:{port}" },
             PollIntervalSeconds = 0.5,
             Backend = "Simulated",
+            // The simulation breaks tunnels independently; held as one common cause, they would not be repaired at all.
+            CommonCause = new { Enabled = false },
             Simulation = new { Tunnels = 4, BreakEverySeconds = 1, RepairSeconds = 0.1, FixProbability = 1.0 },
             Journal = new { Provider = "Sqlite", SqlitePath = config.JournalPath },
             Webhooks = new[] { new { Url = $"http://127.0.0.1:{receiverPort}/hook/", Events = new[] { "stale", "recovered" }, SecretFile = secretFile } },

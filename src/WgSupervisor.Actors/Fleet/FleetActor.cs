@@ -179,7 +179,8 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         var history = Context.Child(historyName) is { } existing && !existing.IsNobody()
             ? existing
             : Context.ActorOf(TunnelHistory.Props(TunnelActor.PersistenceIdFor(_settings.Node, tunnel.Name), _settings.History), historyName);
-        var supervising = TunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, _unitRandom, _settings.History, _prober, warnings, history);
+        var supervising = TunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, _unitRandom, _settings.History, _prober, warnings, history,
+            polled: _settings.PollInterval is not null);
         // A tunnel that can move between two gateways is carried here only while this node is the one that has it.
         var props = tunnel.PartnerNode is not null && _settings.Cluster is not null
             ? MovableTunnelActor.Props(tunnel, _settings.Node, Self, _wireGuard, history, _ => supervising)

@@ -50,9 +50,17 @@ public sealed partial class TunnelActor
     // ---- Diagnosis ----------------------------------------------------------------------------------
 
     /// <summary>Looks up what the diagnosis needs beyond what is watched: the endpoint name now, and the underlay probe.</summary>
-    private void GatherEvidence()
+    /// <param name="freshObservation">Also ask for a poll now, and let the diagnosis wait (briefly) for its observation.</param>
+    private void GatherEvidence(bool freshObservation)
     {
         var token = ++_evidenceToken;
+        _gatheringSince = Now;
+        _freshWaitOver = !(freshObservation && _polled);
+        if (!_freshWaitOver)
+        {
+            _fleet.Tell(Observation.PollerActor.PollNow.Instance);
+            Timers.StartSingleTimer(FreshObservationTimer, FreshObservationWaited.Instance, FreshObservationWait);
+        }
         var resolving = _wireGuard.ResolveEndpointAsync(_settings, _stopping.Token);
         var underlay = _watch.UnderlayTarget is { } target && _prober is not null ? ProbeUnderlayAsync(target) : Task.FromResult<bool?>(null);
         Gather().PipeTo(Self, failure: _ => new EvidenceGathered(token, EndpointResolution.NotApplicable, null));
@@ -70,6 +78,16 @@ public sealed partial class TunnelActor
 
     private const int UnderlayProbeCount = 3;
     private static readonly TimeSpan UnderlayProbeWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>Diagnoses what was gathered once an observation at least as new as the gathering is in (or the wait is over).</summary>
+    private void DiagnoseWhenFresh()
+    {
+        if (_gathered is not { } gathered) return;
+        if (!_freshWaitOver && (_watch.LastObservation?.At ?? DateTimeOffset.MinValue) < _gatheringSince) return;
+        _gathered = null;
+        Timers.Cancel(FreshObservationTimer);
+        ActOnDiagnosis(Diagnose(gathered));
+    }
 
     private Diagnosis Diagnose(EvidenceGathered gathered)
     {

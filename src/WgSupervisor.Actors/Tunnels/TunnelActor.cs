@@ -22,6 +22,10 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     private const string ProbeTimer = "probe";
     private const string QuarantineTimer = "quarantine";
     private const string ReassessTimer = "reassess";
+    private const string FreshObservationTimer = "fresh-observation";
+
+    /// <summary>How long a diagnosis waits for an observation newer than itself (the probe may have seen the fault first).</summary>
+    private static readonly TimeSpan FreshObservationWait = TimeSpan.FromSeconds(1);
 
     /// <summary>How often a held tunnel looks again at the evidence that holds it (the fleet's word also wakes it at once).</summary>
     private static readonly TimeSpan ReassessEvery = TimeSpan.FromSeconds(2);
@@ -54,11 +58,17 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     private Domain.Diagnosing.Diagnosis? _diagnosis;
     // While held: since when the evidence no longer holds the repairs (null: it still does).
     private DateTimeOffset? _holdClearedAt;
+    // What the diagnosis looked up, until an observation is fresh enough to judge it with.
+    private EvidenceGathered? _gathered;
+    private DateTimeOffset _gatheringSince;
+    private bool _freshWaitOver;
+    private readonly bool _polled;
     private TunnelSummary? _lastPublished;
 
     public TunnelActor(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom,
-        HistorySettings historySettings, IReadOnlyList<string> warnings, IActorRef? history)
+        HistorySettings historySettings, IReadOnlyList<string> warnings, IActorRef? history, bool polled)
     {
+        _polled = polled;
         _settings = settings;
         _node = node;
         _fleet = fleet;
@@ -79,9 +89,10 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     /// <param name="history">The tunnel's <see cref="TunnelHistory"/>, run by the fleet so that it outlives a restart of
     /// this actor; null: this actor runs its own as a child (fine where nothing restarts it).</param>
     public static Props Props(TunnelSettings settings, string node, IActorRef fleet, IWireGuard wireGuard, Func<double>? unitRandom = null,
-        HistorySettings? historySettings = null, IProber? prober = null, IReadOnlyList<string>? warnings = null, IActorRef? history = null) =>
+        HistorySettings? historySettings = null, IProber? prober = null, IReadOnlyList<string>? warnings = null, IActorRef? history = null,
+        bool polled = false) =>
         Akka.Actor.Props.Create(() => new TunnelActor(settings, node, fleet, wireGuard, prober, unitRandom ?? Random.Shared.NextDouble,
-            historySettings ?? HistorySettings.Default, warnings ?? Array.Empty<string>(), history));
+            historySettings ?? HistorySettings.Default, warnings ?? Array.Empty<string>(), history, polled));
 
     public static string PersistenceIdFor(string node, string tunnel) => $"tunnel:{node}:{tunnel}";
 
@@ -131,15 +142,28 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     /// <summary>Stale: diagnosing, then waiting for a permit for the rung the diagnosis chose; withdrawn if the tunnel recovers first.</summary>
     private void Stale()
     {
-        Receive<Observed>(o => Transition(Judged(o.Observation)));
+        Receive<Observed>(o =>
+        {
+            Transition(Judged(o.Observation));
+            if (_state.Phase == TunnelPhase.Stale) DiagnoseWhenFresh();
+        });
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
         Receive<ProbeConfirmed>(ConfirmAndRejudge);
-        Receive<EvidenceGathered>(e => e.Token == _evidenceToken, e => ActOnDiagnosis(Diagnose(e)));
+        Receive<EvidenceGathered>(e => e.Token == _evidenceToken, e =>
+        {
+            _gathered = e;
+            DiagnoseWhenFresh();
+        });
+        Receive<FreshObservationWaited>(_ =>
+        {
+            _freshWaitOver = true;
+            DiagnoseWhenFresh();
+        });
         Receive<SharedCauseChanged>(c =>
         {
             var appeared = c.Cause is not null && _watch.SharedCause is null;
             _watch.SharedCause = c.Cause;
-            if (appeared && _state.StaleReason != StaleReason.OperatorRequest) GatherEvidence();
+            if (appeared && _state.StaleReason != StaleReason.OperatorRequest) GatherEvidence(freshObservation: false);
         });
         // Only the grant of the current request counts; one for a withdrawn request goes back (below, in CommonHandlers).
         Receive<PermitGranted>(p => p.RequestId == _requestId, p =>
@@ -210,11 +234,11 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         Receive<Observed>(o => Transition(Judged(o.Observation)));
         Receive<ProbeCompleted>(p => { RecordProbe(p); Rejudge(); });
         Receive<ProbeConfirmed>(ConfirmAndRejudge);
-        Receive<ReassessDue>(_ => GatherEvidence());
+        Receive<ReassessDue>(_ => GatherEvidence(freshObservation: false));
         Receive<SharedCauseChanged>(c =>
         {
             _watch.SharedCause = c.Cause;
-            GatherEvidence();
+            GatherEvidence(freshObservation: false);
         });
         Receive<EvidenceGathered>(e => e.Token == _evidenceToken, e => EndHoldWhenCleared(Diagnose(e)));
         Receive<RestartRequested>(AcceptOperatorRestart);
@@ -270,6 +294,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         Receive<SharedCauseChanged>(c => _watch.SharedCause = c.Cause);
         Receive<EvidenceGathered>(_ => { });
         Receive<ReassessDue>(_ => { });
+        Receive<FreshObservationWaited>(_ => { });
         // A permit that arrives when none is wanted (withdrawal crossed the grant) goes straight back.
         Receive<PermitGranted>(p => _fleet.Tell(new TunnelToFleet.ReleasePermit(_settings.Name, p.PermitId)));
         Receive<TunnelHistory.HistoryBacklog>(ReportBacklog);
@@ -325,7 +350,9 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         Timers.Cancel(BackoffTimer);
         Timers.Cancel(QuarantineTimer);
         Timers.Cancel(ReassessTimer);
+        Timers.Cancel(FreshObservationTimer);
         _diagnosis = null;
+        _gathered = null;
         switch (_state.Phase)
         {
             case TunnelPhase.Unknown or TunnelPhase.Healthy:
@@ -335,7 +362,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
             case TunnelPhase.Stale:
                 // An operator's restart is not diagnosed: they asked for the ladder's next rung.
                 if (_state.StaleReason == StaleReason.OperatorRequest) RequestPermit();
-                else GatherEvidence();
+                else GatherEvidence(freshObservation: true);
                 Become(Stale);
                 break;
             case TunnelPhase.Held:

@@ -14,6 +14,8 @@ public static class SimulatedSupervisor
             Admin = new { Url = $"http://127.0.0.1:{port}" },
             PollIntervalSeconds = 0.5,
             Backend = "Simulated",
+            // The simulation breaks tunnels independently; held as one common cause, they would not be repaired at all.
+            CommonCause = new { Enabled = false },
             Simulation = new { Tunnels = tunnels, BreakEverySeconds = breakEverySeconds, RepairSeconds = 0.1, FixProbability = fixProbability },
             Journal = new { Provider = "Sqlite", SqlitePath = config.JournalPath },
             Defaults = new { StaleAfterSeconds = 2, VerifyTimeoutSeconds = 2, Repair = new[] { "restart-interface" } },

@@ -33,6 +33,12 @@ public static partial class TunnelProtocol
     /// <summary>What a stale tunnel's diagnosis looked up: the endpoint name now, the underlay probe (null: not run).</summary>
     internal sealed record EvidenceGathered(long Token, Domain.Diagnosing.EndpointResolution Resolution, bool? UnderlayAnswers);
 
+    /// <summary>A diagnosis waited long enough for a fresh observation: it goes on with the last one.</summary>
+    internal sealed record FreshObservationWaited
+    {
+        public static readonly FreshObservationWaited Instance = new();
+    }
+
     /// <summary>Time to look again at the evidence that holds a tunnel's repairs.</summary>
     internal sealed record ReassessDue
     {
