@@ -61,11 +61,17 @@ public sealed partial class TunnelActor
             _fleet.Tell(Observation.PollerActor.PollNow.Instance);
             Timers.StartSingleTimer(FreshObservationTimer, FreshObservationWaited.Instance, FreshObservationWait);
         }
-        var resolving = _wireGuard.ResolveEndpointAsync(_settings, _stopping.Token);
-        var underlay = _watch.UnderlayTarget is { } target && _prober is not null ? ProbeUnderlayAsync(target) : Task.FromResult<bool?>(null);
+        var target = _prober is null ? null : _watch.UnderlayTarget;
+        var currentEndpoint = _watch.LastObservation?.Peer?.Endpoint;
         Gather().PipeTo(Self, failure: _ => new EvidenceGathered(token, EndpointResolution.NotApplicable, null));
 
-        async Task<EvidenceGathered> Gather() => new(token, await resolving, await underlay);
+        // The name first: when it shows the site moved, pinging the address it left would only cost the probe's wait.
+        async Task<EvidenceGathered> Gather()
+        {
+            var resolution = await _wireGuard.ResolveEndpointAsync(_settings, _stopping.Token);
+            var moved = resolution.HasAnswer && !resolution.Includes(currentEndpoint);
+            return new EvidenceGathered(token, resolution, target is null || moved ? null : await ProbeUnderlayAsync(target));
+        }
     }
 
     /// <summary>A few pings of the endpoint's address outside the tunnel: any answer means the underlay carries packets.</summary>

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
@@ -55,7 +56,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     private long _repairToken = Random.Shared.NextInt64(1, long.MaxValue / 2);
     private long _evidenceToken;
     // The diagnosis whose rung waits for a permit.
-    private Domain.Diagnosing.Diagnosis? _diagnosis;
+    private Diagnosis? _diagnosis;
     // While held: since when the evidence no longer holds the repairs (null: it still does).
     private DateTimeOffset? _holdClearedAt;
     // What the diagnosis looked up, until an observation is fresh enough to judge it with.

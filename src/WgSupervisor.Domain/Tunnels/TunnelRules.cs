@@ -1,3 +1,4 @@
+using WgSupervisor.Domain.Diagnosing;
 using WgSupervisor.Domain.Repair;
 
 namespace WgSupervisor.Domain.Tunnels;
@@ -31,17 +32,17 @@ public static class TunnelRules
         };
 
     /// <summary>The fleet granted a permit: start the rung the diagnosis chose (or, for an operator's request, the ladder's next).</summary>
-    public static RepairStarted OnPermitGranted(TunnelState state, TunnelSettings settings, DateTimeOffset now, Diagnosing.Diagnosis? diagnosis = null) =>
+    public static RepairStarted OnPermitGranted(TunnelState state, TunnelSettings settings, DateTimeOffset now, Diagnosis? diagnosis = null) =>
         diagnosis is { Rung: { } rung }
             ? new(now, rung, state.NextAttempt, state.By ?? Supervisor, diagnosis.Cause, diagnosis.Description)
             : new(now, NextRung(state, settings), state.NextAttempt, state.By ?? Supervisor);
 
     /// <summary>The diagnosis found nothing on this gateway can help: hold the repairs.</summary>
-    public static IReadOnlyList<ITunnelEvent> OnDiagnosedHold(TunnelState state, Diagnosing.Diagnosis diagnosis, DateTimeOffset now) =>
+    public static IReadOnlyList<ITunnelEvent> OnDiagnosedHold(TunnelState state, Diagnosis diagnosis, DateTimeOffset now) =>
         state.Phase == TunnelPhase.Stale && diagnosis.Holds ? [new RepairHeld(now, diagnosis.Cause, diagnosis.Description)] : Nothing;
 
     /// <summary>The evidence that held the repairs cleared while the tunnel is still stale: repair it now.</summary>
-    public static IReadOnlyList<ITunnelEvent> OnHoldCleared(TunnelState state, Diagnosing.Diagnosis diagnosis, DateTimeOffset now) =>
+    public static IReadOnlyList<ITunnelEvent> OnHoldCleared(TunnelState state, Diagnosis diagnosis, DateTimeOffset now) =>
         state.Phase == TunnelPhase.Held && !diagnosis.Holds
             ? [new TunnelWentStale(now, state.EpisodeReason ?? StaleReason.ProbeFailing, $"hold ended: {diagnosis.Description}")]
             : Nothing;

@@ -59,7 +59,7 @@ public sealed class TunnelWatch
     public DateTimeOffset? HandshakeBeforeRepair { get; private set; }
 
     /// <summary>The latest diagnosis of the current episode (null: none yet, or healthy since).</summary>
-    public Diagnosing.Diagnosis? Diagnosis { get; private set; }
+    public Diagnosis? Diagnosis { get; private set; }
 
     /// <summary>What the fleet last said about a cause shared with other tunnels (null: none).</summary>
     public SharedCause? SharedCause { get; set; }
@@ -183,7 +183,7 @@ public sealed class TunnelWatch
     };
 
     /// <summary>Keeps the diagnosis shown while the episode lasts (null: forget it, the episode ended).</summary>
-    public void Diagnosed(Diagnosing.Diagnosis? diagnosis) => Diagnosis = diagnosis;
+    public void Diagnosed(Diagnosis? diagnosis) => Diagnosis = diagnosis;
 
     // ---- What the operator sees ---------------------------------------------------------------------
 
