@@ -42,6 +42,12 @@ public static class Diagnostician
     {
         var startedAt = failed.At - failed.Duration;
         var answered = evidence.LatestHandshake is { } handshake && handshake >= DateTimeOffset.FromUnixTimeSeconds(startedAt.ToUnixTimeSeconds());
+        // After a peer repair, an unanswered handshake means the site does not answer: hold. After an interface-wide
+        // one the operator's ladder had nothing cheaper to try, so it goes on as the ladder says, with its backoff.
+        if (!answered && failed.Rung.IsInterfaceWide())
+            return new Diagnosis(Cause.SiteUnreachable,
+                $"the site did not answer the fresh handshake of {failed.Rung.ToWireName()}; trying the ladder again after its backoff",
+                evidence.LadderPositionRung);
         if (!answered)
             return Hold(Cause.SiteUnreachable, evidence.UnderlayAnswers == true
                 ? $"the site answers pings but not the fresh handshake of {failed.Rung.ToWireName()}: its WireGuard is down"

@@ -146,6 +146,19 @@ public sealed class DiagnosticianTests
     }
 
     [Fact]
+    public void An_interface_restart_whose_handshake_went_unanswered_goes_on_by_the_ladder_rather_than_holding()
+    {
+        var diagnosis = Diagnostician.Diagnose(Sound with
+        {
+            FailedRepair = Failed(RepairRung.RestartInterface, RepairOutcome.VerifyTimedOut, Now.AddSeconds(-25)),
+            LatestHandshake = null,
+            Ladder = [RepairRung.RestartInterface],
+            LadderPositionRung = RepairRung.RestartInterface,
+        });
+        Assert.Equal((Cause.SiteUnreachable, RepairRung.RestartInterface), (diagnosis.Cause, diagnosis.Rung!.Value));
+    }
+
+    [Fact]
     public void A_rung_whose_action_could_not_run_is_skipped_for_the_next_that_fits()
     {
         var diagnosis = Diagnostician.Diagnose(Sound with { FailedRepair = Failed(RepairRung.ResetPeer, RepairOutcome.ActionFailed, Now.AddSeconds(-4)) });
