@@ -12,6 +12,7 @@ if command -v pg_lsclusters >/dev/null 2>&1 && [[ -z "${WGSUPERVISOR_TEST_POSTGR
 fi
 
 passed=0 failed=0 skipped=0
+failures=()
 results=$(mktemp -d)
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
@@ -35,8 +36,16 @@ for project in tests/*/*.csproj; do
   p=$(count passed); f=$(count failed); e=$(count error); t=$(count timeout); n=$(count notExecuted)
   passed=$((passed + p)); failed=$((failed + f + e + t)); skipped=$((skipped + n))
   echo "=== $name: $p passed, $((f + e + t)) failed, $n skipped"
+  # The failed tests' names, repeated at the end: a long log is often read from its tail.
+  while IFS= read -r test; do failures+=("$name: $test"); done < <(
+    grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\)"[^>]*>' "$trx" | grep -o 'testName="[^"]*"' | sed 's/^testName="//; s/"$//')
 done
 rm -rf "$results"
+
+if [[ ${#failures[@]} -gt 0 ]]; then
+  echo "=== failed tests:"
+  printf '  %s\n' "${failures[@]}"
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 ]]
