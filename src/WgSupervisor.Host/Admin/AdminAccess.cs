@@ -22,10 +22,6 @@ public sealed class AdminAccess(AdminToken adminToken, AdminToken readToken, Uri
         return value.Equals("/healthz", StringComparison.OrdinalIgnoreCase) || value.Equals("/readyz", StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>The dashboard's page and files: a 401 there asks for Basic, so that the browser shows its own credential prompt.</summary>
-    public static bool IsDashboard(PathString path) =>
-        path.Value is "/" or "" || path.StartsWithSegments("/dashboard", StringComparison.OrdinalIgnoreCase);
-
     /// <summary>Null when the request may go on; else the refusal to answer with.</summary>
     /// <param name="needsAdmin">A mutating route: only the admin token will do.</param>
     public IResult? Authorize(HttpContext http, bool needsAdmin)
@@ -63,7 +59,9 @@ public sealed class AdminAccess(AdminToken adminToken, AdminToken readToken, Uri
 
     private static IResult Unauthorized(HttpContext http, string detail)
     {
-        http.Response.Headers.WWWAuthenticate = IsDashboard(http.Request.Path)
+        // The dashboard's page asks for Basic, so that the browser shows its own credential prompt (and then sends the
+        // credentials with the page's fetch and EventSource calls); the API asks for Bearer, which no browser prompts for.
+        http.Response.Headers.WWWAuthenticate = Dashboard.DashboardEndpoints.Serves(http.Request.Path)
             ? $"Basic realm=\"{Realm}\", charset=\"UTF-8\""
             : $"Bearer realm=\"{Realm}\"";
         return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: detail,
