@@ -15,7 +15,7 @@ public sealed class AdminAccess(AdminToken adminToken, AdminToken readToken, Uri
     /// <summary>Reachable from this host only: reads stay open, as they always were.</summary>
     public bool LoopbackOnly { get; } = AdminSection.IsLoopback(url);
 
-    /// <summary>Liveness and readiness stay open for load balancers and service managers; they tell nothing secret.</summary>
+    /// <summary>Liveness and readiness stay open for load balancers and service managers (they say only how the node's parts are).</summary>
     public static bool IsOpen(PathString path)
     {
         var value = (path.Value ?? "").TrimEnd('/');
@@ -26,8 +26,8 @@ public sealed class AdminAccess(AdminToken adminToken, AdminToken readToken, Uri
     /// <param name="needsAdmin">A mutating route: only the admin token will do.</param>
     public IResult? Authorize(HttpContext http, bool needsAdmin)
     {
-        var connection = http.Connection.RemoteIpAddress;
-        var partition = AdminCredentials.ClientPartition(connection);
+        var clientAddress = http.Connection.RemoteIpAddress;
+        var partition = AdminCredentials.ClientPartition(clientAddress);
         if (limiter.Blocked(partition) is { } wait) return TooManyFailures(http, wait);
         switch (AdminCredentials.Identify(http.Request, adminToken, readToken))
         {
@@ -39,7 +39,7 @@ public sealed class AdminAccess(AdminToken adminToken, AdminToken readToken, Uri
                     detail: "the read token may only read (GET, HEAD): this route changes the supervisor and needs the admin token",
                     extensions: AuthorizationParameter);
             case Credential.Wrong:
-                limiter.RecordFailure(partition, AdminCredentials.ClientAddress(connection), $"{http.Request.Method} {http.Request.Path}");
+                limiter.RecordFailure(partition, AdminCredentials.ClientAddress(clientAddress), $"{http.Request.Method} {http.Request.Path}");
                 return Unauthorized(http, "the token presented is not valid here: send the " +
                                           (needsAdmin ? "admin token" : "read token or the admin token") + " as 'Authorization: Bearer TOKEN'");
             default:
