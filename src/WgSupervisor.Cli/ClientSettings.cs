@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
 namespace WgSupervisor.Cli;
@@ -8,12 +10,17 @@ public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>
 /// Where the admin API is and how to talk to it, from the global options with the environment as fallback.
-/// The token is held here and sent as a header; it is never part of a message.
+/// The token is held here and sent as a header (on every request: off loopback the supervisor wants it for reads too);
+/// it is never part of a message.
 /// </summary>
 public sealed partial record ClientSettings(Uri BaseUrl, string? Token, string? Operator, TimeSpan Timeout)
 {
     public const string UrlVariable = "WGSUPERVISOR_URL";
     public const string TokenVariable = "WGSUPERVISOR_ADMIN_TOKEN";
+    public const string CaFileVariable = "WGSUPERVISOR_CA_FILE";
+
+    /// <summary>The spelling of the issue that asked for --ca-file; read too, after <see cref="CaFileVariable"/>.</summary>
+    public const string CaFileVariableShort = "WGSUP_CA_FILE";
     public const string DefaultUrl = "http://127.0.0.1:5080";
     public const double DefaultTimeoutSeconds = 10;
     public const double MaximumTimeoutSeconds = 3600;
@@ -22,8 +29,14 @@ public sealed partial record ClientSettings(Uri BaseUrl, string? Token, string? 
     [GeneratedRegex("^[A-Za-z0-9._@-]{1,64}$")]
     private static partial Regex OperatorPattern();
 
+    /// <summary>
+    /// The certificate authorities that alone are trusted for an https:// URL (from --ca-file): a private CA. Null trusts the
+    /// system's roots, as any client would. The host name is checked either way.
+    /// </summary>
+    public X509Certificate2Collection? TrustedAuthorities { get; init; }
+
     public static ClientSettings Resolve(string? url, string? token, string? tokenFile, string? operatorName, double? timeoutSeconds,
-        Func<string, string?> environment)
+        Func<string, string?> environment, string? caFile = null)
     {
         var (urlText, urlSource) = url is not null ? (url, "--url")
             : environment(UrlVariable) is { Length: > 0 } fromEnvironment ? (fromEnvironment, UrlVariable)
@@ -39,11 +52,35 @@ public sealed partial record ClientSettings(Uri BaseUrl, string? Token, string? 
         var seconds = timeoutSeconds ?? DefaultTimeoutSeconds;
         if (!(seconds > 0 && seconds <= MaximumTimeoutSeconds))
             throw new UsageException($"--timeout must be more than 0 and at most {MaximumTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} seconds");
-        return new ClientSettings(baseUrl, resolvedToken, operatorName, TimeSpan.FromSeconds(seconds));
+        var (caPath, caSource) = caFile is not null ? (caFile, "--ca-file")
+            : environment(CaFileVariable) is { Length: > 0 } fromCaVariable ? (fromCaVariable, CaFileVariable)
+            : environment(CaFileVariableShort) is { Length: > 0 } fromShortVariable ? (fromShortVariable, CaFileVariableShort)
+            : (null, null);
+        return new ClientSettings(baseUrl, resolvedToken, operatorName, TimeSpan.FromSeconds(seconds))
+        {
+            TrustedAuthorities = caPath is null ? null : ReadCaFile(caPath, caSource!),
+        };
+    }
+
+    /// <summary>A PEM bundle of CA certificates; a file that holds none is a usage error, not a later TLS failure.</summary>
+    private static X509Certificate2Collection ReadCaFile(string path, string source)
+    {
+        var authorities = new X509Certificate2Collection();
+        try
+        {
+            authorities.ImportFromPemFile(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"{source}: cannot read the CA certificates in '{path}': {e.Message}");
+        }
+        if (authorities.Count == 0) throw new UsageException($"{source}: '{path}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+        return authorities;
     }
 
     /// <summary>Never shows the token, whatever prints a settings object.</summary>
-    public override string ToString() => $"{BaseUrl} (token {(Token is null ? "none" : "set")}, operator {Operator ?? "none"}, timeout {Timeout.TotalSeconds} s)";
+    public override string ToString() => $"{BaseUrl} (token {(Token is null ? "none" : "set")}, operator {Operator ?? "none"}, " +
+                                         $"timeout {Timeout.TotalSeconds} s{(TrustedAuthorities is null ? "" : $", {TrustedAuthorities.Count} trusted CA(s)")})";
 
     private static Uri ParseUrl(string text, string source)
     {

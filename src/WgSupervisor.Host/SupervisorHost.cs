@@ -20,7 +20,7 @@ public static class SupervisorHost
     public static WebApplication Build(SupervisorSettings config, IWireGuard? wireGuard = null, IProber? prober = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseUrls(config.AdminUrl.ToString());
+        AdminListener.Configure(builder.WebHost, config);
         builder.Services.AddSerilog();
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();
@@ -40,6 +40,7 @@ public static class SupervisorHost
             builder.Services.AddSingleton<ITunnelDirectory>(services => new LocalTunnelDirectory(
                 services.GetRequiredService<Akka.Hosting.IRequiredActor<WgSupervisor.Actors.Fleet.FleetActor>>(), config.NodeName));
         builder.Services.AddSingleton(config.AdminToken);
+        builder.Services.AddAdminAccess(config);
         builder.Services.AddSingleton(config.Webhooks);
         builder.Services.AddHostedService<WgSupervisor.Host.Notifications.WebhookDispatcher>();
         builder.Services.AddOpenApi();
@@ -63,6 +64,7 @@ public static class SupervisorHost
         if (adapter is IDisposable backend) app.Lifetime.ApplicationStopped.Register(backend.Dispose);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAdminAccess();
         app.MapOpenApi();
         app.MapPrometheusMetrics();
         app.MapAdminApi(config);

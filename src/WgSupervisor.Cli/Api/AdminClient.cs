@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 
 namespace WgSupervisor.Cli.Api;
@@ -26,7 +28,8 @@ public sealed record ApiAnswer(HttpStatusCode Status, string Body)
 /// <summary>
 /// HTTP client of the admin API. Turns every way of failing into one of three exceptions: the API said no
 /// (<see cref="ApiProblemException"/>), nobody answered (<see cref="ApiUnreachableException"/>), or the answer made no sense
-/// (<see cref="UnexpectedAnswerException"/>). Sends the token as a bearer header on commands only.
+/// (<see cref="UnexpectedAnswerException"/>). Sends the token as a bearer header on every request when one is given
+/// (off loopback the supervisor wants a token for reads too); over https with --ca-file, only that CA is trusted.
 /// </summary>
 public sealed class AdminClient : IDisposable
 {
@@ -38,7 +41,7 @@ public sealed class AdminClient : IDisposable
     public AdminClient(ClientSettings settings)
     {
         _settings = settings;
-        _http = new HttpClient(new SocketsHttpHandler { ConnectTimeout = settings.Timeout, AllowAutoRedirect = false })
+        _http = new HttpClient(Handler(settings))
         {
             BaseAddress = settings.BaseUrl,
             // Each request gets its own time-out (see SendAsync); the stream must be able to stay open for hours.
@@ -47,20 +50,37 @@ public sealed class AdminClient : IDisposable
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("wgsup", typeof(AdminClient).Assembly.GetName().Version?.ToString(3)));
     }
 
+    private static SocketsHttpHandler Handler(ClientSettings settings)
+    {
+        var handler = new SocketsHttpHandler { ConnectTimeout = settings.Timeout, AllowAutoRedirect = false };
+        if (settings.TrustedAuthorities is { } authorities)
+        {
+            // The server's chain must end at one of these CAs (and at no system root); SslStream still checks the host name
+            // against the certificate, and any chain or name error fails the connection.
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            policy.CustomTrustStore.AddRange(authorities);
+            handler.SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+        }
+        return handler;
+    }
+
     public Uri BaseUrl => _settings.BaseUrl;
     public bool HasToken => _settings.Token is not null;
 
     /// <param name="alsoAccepted">Error statuses that are answers for this route (503 from /healthz), returned instead of thrown.</param>
     public Task<ApiAnswer> GetAsync(string relativeUrl, CancellationToken cancellationToken, params HttpStatusCode[] alsoAccepted) =>
-        SendAsync(() => new HttpRequestMessage(HttpMethod.Get, relativeUrl), cancellationToken, alsoAccepted);
+        SendAsync(() => WithToken(new HttpRequestMessage(HttpMethod.Get, relativeUrl)), cancellationToken, alsoAccepted);
 
     /// <summary>A command (POST): carries the token and X-Operator, and an optional JSON body.</summary>
     public Task<ApiAnswer> PostAsync(string relativeUrl, object? body, CancellationToken cancellationToken) =>
         SendAsync(() =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, relativeUrl);
+            var request = WithToken(new HttpRequestMessage(HttpMethod.Post, relativeUrl));
             if (body is not null) request.Content = JsonContent.Create(body, options: Json);
-            if (_settings.Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _settings.Token);
             if (_settings.Operator is not null) request.Headers.Add("X-Operator", _settings.Operator);
             return request;
         }, cancellationToken, []);
@@ -76,7 +96,7 @@ public sealed class AdminClient : IDisposable
         HttpResponseMessage? response = null;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, relativeUrl);
+            using var request = WithToken(new HttpRequestMessage(HttpMethod.Get, relativeUrl));
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);
             if (!response.IsSuccessStatusCode) await ThrowProblemAsync(response, limit.Token);
@@ -92,6 +112,12 @@ public sealed class AdminClient : IDisposable
         {
             response?.Dispose();
         }
+    }
+
+    private HttpRequestMessage WithToken(HttpRequestMessage request)
+    {
+        if (_settings.Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _settings.Token);
+        return request;
     }
 
     private async Task<ApiAnswer> SendAsync(Func<HttpRequestMessage> createRequest, CancellationToken cancellationToken, HttpStatusCode[] alsoAccepted)
@@ -134,6 +160,9 @@ public sealed class AdminClient : IDisposable
         HttpRequestError.NameResolutionError => $"unknown host '{_settings.BaseUrl.Host}'",
         HttpRequestError.ConnectionError when e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused } =>
             "connection refused; is the supervisor running, and is --url right?",
+        HttpRequestError.SecureConnectionError =>
+            $"TLS failed ({(e.InnerException ?? e).Message}); if the supervisor's certificate comes from a private CA, give that CA with " +
+            $"--ca-file PATH or ${ClientSettings.CaFileVariable}",
         _ => e.Message,
     };
 

@@ -16,7 +16,7 @@ public sealed class GlobalOptions
 
     public Option<string?> Token { get; } = new("--token")
     {
-        Description = $"Admin token for commands that change something [default: ${ClientSettings.TokenVariable}]; " +
+        Description = $"Admin token (or the read token, for reads) [default: ${ClientSettings.TokenVariable}]; " +
                       "prefer --token-file or the variable, a command line is visible to other users",
         HelpName = "TOKEN",
         Recursive = true,
@@ -24,7 +24,14 @@ public sealed class GlobalOptions
 
     public Option<string?> TokenFile { get; } = new("--token-file")
     {
-        Description = "Read the admin token from this file",
+        Description = "Read the token from this file",
+        HelpName = "PATH",
+        Recursive = true,
+    };
+
+    public Option<string?> CaFile { get; } = new("--ca-file")
+    {
+        Description = $"Trust only the CA certificates in this PEM file for an https:// URL (a private CA) [default: ${ClientSettings.CaFileVariable}]",
         HelpName = "PATH",
         Recursive = true,
     };
@@ -49,7 +56,7 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [Url, Token, TokenFile, Operator, Timeout, Json];
+    public IEnumerable<Option> All => [Url, Token, TokenFile, CaFile, Operator, Timeout, Json];
 }
 
 /// <summary>What a command's handler gets: its parse result, the console, and the settings resolved from options and environment.</summary>
@@ -65,7 +72,7 @@ public sealed class CommandContext(ParseResult parse, GlobalOptions options, Cli
     /// <summary>Resolved on first use, so that a bad --url is a usage error of this command (exit 2).</summary>
     public ClientSettings Settings => _settings ??= ClientSettings.Resolve(
         Parse.GetValue(options.Url), Parse.GetValue(options.Token), Parse.GetValue(options.TokenFile),
-        Parse.GetValue(options.Operator), Parse.GetValue(options.Timeout), environment);
+        Parse.GetValue(options.Operator), Parse.GetValue(options.Timeout), environment, Parse.GetValue(options.CaFile));
 
     public AdminClient CreateClient() => new(Settings);
 

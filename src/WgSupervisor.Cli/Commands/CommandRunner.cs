@@ -29,7 +29,7 @@ public sealed class CommandRunner(GlobalOptions options, CliConsole console, Fun
                 var problem = e.Problem;
                 var message = problem.Detail is { Length: > 0 } detail ? $"{problem.Title}: {detail}" : problem.Title;
                 if (e.Status == HttpStatusCode.Unauthorized && context.Settings.Token is null)
-                    message += $"\nhint: give the admin token with --token-file PATH, ${ClientSettings.TokenVariable} or --token";
+                    message += $"\nhint: give the admin token (for reads, the read token will do) with --token-file PATH, ${ClientSettings.TokenVariable} or --token";
                 // A 400 names a parameter the API found wrong: a usage error, like a bad option.
                 return Fail(e.Status == HttpStatusCode.BadRequest ? ExitCodes.Usage : ExitCodes.Failure, message);
             }

@@ -7,7 +7,8 @@ namespace WgSupervisor.Host.Admin;
 
 /// <summary>
 /// The admin endpoint. Every answer comes from the fleet actor (Ask with a time-out) or from the journal;
-/// errors are problem+json naming the parameter at fault; mutating routes need the bearer token.
+/// errors are problem+json naming the parameter at fault; mutating routes need the admin token, and off loopback every
+/// route but /healthz and /readyz needs a token (see AdminAccess).
 /// </summary>
 public static class AdminEndpoints
 {
@@ -67,6 +68,6 @@ public static class AdminEndpoints
             : "operator via admin API";
     }
 
-    /// <summary>Mutating routes: the bearer token must be presented.</summary>
+    /// <summary>Mutating routes: the admin token must be presented (the read token gets 403).</summary>
     public static RouteHandlerBuilder RequireToken(this RouteHandlerBuilder builder) => builder.AddEndpointFilter<TokenFilter>();
 }

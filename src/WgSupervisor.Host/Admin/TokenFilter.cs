@@ -1,20 +1,12 @@
-using WgSupervisor.Host.Configuration;
-
 namespace WgSupervisor.Host.Admin;
 
-/// <summary>Mutating routes: 401 problem unless the request carries `Authorization: Bearer TOKEN`.</summary>
-public sealed class TokenFilter(AdminToken token) : IEndpointFilter
+/// <summary>
+/// Mutating routes: 401 problem unless the request carries the admin token (`Authorization: Bearer TOKEN`, or Basic with
+/// the token as password); 403 with the read token; 429 while the client's address has too many failed authentications.
+/// On loopback this is the only check; off loopback the <see cref="AdminAuthenticationMiddleware"/> has checked already.
+/// </summary>
+public sealed class TokenFilter(AdminAccess access) : IEndpointFilter
 {
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
-        var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
-        if (token.Matches(presented)) return await next(context);
-        context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-        return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-            detail: token.IsSet
-                ? "this route changes the supervisor: send the admin token as 'Authorization: Bearer TOKEN'"
-                : $"no admin token is configured, so changes through the API are off: set {AdminToken.EnvironmentVariable} or Admin:TokenFile",
-            extensions: new Dictionary<string, object?> { ["parameter"] = "Authorization" });
-    }
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        access.Authorize(context.HttpContext, needsAdmin: true) is { } refusal ? refusal : await next(context);
 }

@@ -20,6 +20,7 @@ public static class ConfigLoader
             ? Environment.GetEnvironmentVariable(name)
             : environment.TryGetValue(name, out var given) ? given : null;
         var token = Variable(AdminToken.EnvironmentVariable);
+        var readToken = Variable(AdminSection.ReadTokenVariable);
         var webhookSecret = Variable(WebhookSection.SecretVariable);
         if (!File.Exists(path)) throw new ConfigException([new ConfigProblem(path, "the configuration file does not exist")]);
         var syntax = CheckJsonSyntax(path);
@@ -39,16 +40,20 @@ public static class ConfigLoader
             // E.g. a key given twice (keys are case-insensitive): the provider names it in its message.
             throw new ConfigException([new ConfigProblem(path, (e.InnerException ?? e).Message)]);
         }
-        return Read(root, token, webhookSecret);
+        return Read(root, token, webhookSecret, readToken);
     }
 
     /// <param name="environmentToken">The admin token from WGSUPERVISOR_ADMIN_TOKEN, if set.</param>
     /// <param name="environmentWebhookSecret">The webhook secret from WGSUPERVISOR_WEBHOOK_SECRET, if set.</param>
-    public static SupervisorSettings Read(IConfiguration root, string? environmentToken = null, string? environmentWebhookSecret = null)
+    /// <param name="environmentReadToken">The admin endpoint's read token from WGSUPERVISOR_ADMIN_READ_TOKEN, if set.</param>
+    public static SupervisorSettings Read(IConfiguration root, string? environmentToken = null, string? environmentWebhookSecret = null,
+        string? environmentReadToken = null)
     {
         var reader = new SettingsReader();
         var general = RootSection.Read(reader, root);
-        var admin = AdminSection.Read(reader, root.GetSection(AdminSection.Name), environmentToken);
+        // An https admin endpoint without a certificate of its own shares the node's remoting certificate (the Cluster section checks it).
+        var admin = AdminSection.Read(reader, root.GetSection(AdminSection.Name), environmentToken, environmentReadToken,
+            AdminSection.CertificateIn(root.GetSection($"{ClusterSection.Name}:Tls")));
         var simulation = SimulationSection.Read(reader, root.GetSection(SimulationSection.Name), general.Backend);
         var journal = JournalSection.Read(reader, root.GetSection(JournalSection.Name));
         var cluster = ClusterSection.Read(reader, root.GetSection(ClusterSection.Name));
@@ -62,6 +67,9 @@ public static class ConfigLoader
             reader.Warnings)
         {
             AdminToken = admin.Token,
+            AdminReadToken = admin.ReadToken,
+            AdminCertificate = admin.Certificate,
+            AdminAuthFailures = admin.AuthFailures,
             Webhooks = webhooks,
             Backend = general.Backend,
             Simulation = simulation,

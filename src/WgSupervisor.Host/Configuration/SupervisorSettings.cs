@@ -41,6 +41,15 @@ public sealed record SupervisorSettings(
     /// <summary>The bearer token of mutating admin routes (from the environment or Admin:TokenFile; it never prints).</summary>
     public AdminToken AdminToken { get; init; } = AdminToken.None;
 
+    /// <summary>The read-only token of the admin endpoint (GET and HEAD), for dashboards and Prometheus; it never prints.</summary>
+    public AdminToken AdminReadToken { get; init; } = AdminToken.None;
+
+    /// <summary>The certificate of an https:// <see cref="AdminUrl"/> (paths only; loaded when the host starts).</summary>
+    public Security.CertificateSource AdminCertificate { get; init; } = Security.CertificateSource.None;
+
+    /// <summary>Failed authentications allowed per client address and window before the admin endpoint answers 429.</summary>
+    public AuthFailureBudget AdminAuthFailures { get; init; } = AuthFailureBudget.Default;
+
     /// <summary>Supervise every peer of every local interface in the watched namespaces, not only the configured tunnels.</summary>
     public bool Discover { get; init; } = true;
 

@@ -5,7 +5,9 @@ namespace WgSupervisor.Host.Dashboard;
 /// <summary>
 /// The live dashboard: one page, its script, style and icon, compiled into the assembly (nothing is read from
 /// disk or the internet at run time). The page is a plain client of the admin API: it reads /api/tunnels and
-/// /api/stream, and its buttons call the same token-guarded routes as curl would.
+/// /api/stream, and its buttons call the same token-guarded routes as curl would. Off loopback the page itself needs a
+/// token too: a 401 here asks for Basic authentication, so the browser prompts (any user name, the read or admin token as
+/// password) and sends those credentials with the page's own reads; commands still send the admin token as Bearer.
 /// </summary>
 public static class DashboardEndpoints
 {
@@ -17,6 +19,10 @@ public static class DashboardEndpoints
     private const string ResourcePrefix = "Dashboard/";
 
     private sealed record Asset(byte[] Content, string ContentType, string ETag);
+
+    /// <summary>The page and its files (where a browser, not a program, asks).</summary>
+    public static bool Serves(PathString path) =>
+        path.Value is "/" or "" || path.StartsWithSegments("/dashboard", StringComparison.OrdinalIgnoreCase);
 
     public static WebApplication MapDashboard(this WebApplication app)
     {

@@ -247,7 +247,8 @@
   }
 
   async function getJson(path) {
-    const response = await fetch(path, { headers: { Accept: 'application/json' } });
+    // Same-origin credentials: off loopback, the Basic credentials the browser asked for when it loaded the page go along.
+    const response = await fetch(path, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     return response.json();
   }
@@ -510,7 +511,8 @@
         body: withBody ? JSON.stringify({ reason }) : null,
       });
       const answer = await response.json().catch(() => ({}));
-      if (response.status === 401) {
+      // 401: a wrong token; 403: the read token, which may not change anything. Either way, ask again next time.
+      if (response.status === 401 || response.status === 403) {
         sessionStorage.removeItem(TOKEN_KEY);
         showForgetButton();
       }
