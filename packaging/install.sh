@@ -7,7 +7,7 @@ bash scripts/setup.sh
 dotnet publish src/WgSupervisor.Host -c Release -o /opt/wgsupervisor --nologo -v quiet
 dotnet publish src/WgSupervisor.Cli -c Release -o /opt/wgsupervisor/cli --nologo -v quiet
 cp README.md /opt/wgsupervisor/
-install -d -m 0700 /etc/wgsupervisor
+install -d -m 0700 /etc/wgsupervisor /etc/wgsupervisor/tls
 [[ -f /etc/wgsupervisor/wgsupervisor.json ]] || install -m 0600 config/wgsupervisor.json /etc/wgsupervisor/wgsupervisor.json
 if [[ ! -f /etc/wgsupervisor/env ]]; then
   umask 077

@@ -25,6 +25,7 @@ public static class FleetRoutes
         config.NodeName,
         adminUrl = config.AdminUrl.ToString(),
         adminToken = config.AdminToken.ToString(),
+        adminReadToken = config.AdminReadToken.ToString(),
         pollIntervalSeconds = config.PollInterval.TotalSeconds,
         config.MaxConcurrentRestarts,
         config.MaxConcurrentRestartsPerSite,
