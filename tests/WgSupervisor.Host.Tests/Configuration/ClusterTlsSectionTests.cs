@@ -76,6 +76,16 @@ public sealed class ClusterTlsSectionTests : IDisposable
     }
 
     [Fact]
+    public void Pinned_thumbprints_are_a_list()
+    {
+        var reader = new SettingsReader();
+
+        ClusterSection.Read(reader, Json($$"""{ "Tls": {{Tls($", \"PinnedThumbprints\": \"{new string('a', 40)}\" ")}} }"""));
+
+        Assert.Equal("Cluster:Tls:PinnedThumbprints", Single(reader).Where);
+    }
+
+    [Fact]
     public void A_CA_file_that_is_missing_or_holds_no_certificate_is_reported()
     {
         var empty = Path.Combine(_pki.Folder, "empty.crt");
