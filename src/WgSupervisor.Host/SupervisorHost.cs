@@ -5,6 +5,7 @@ using WgSupervisor.Host.Admin;
 using WgSupervisor.Host.Configuration;
 using WgSupervisor.Host.Dashboard;
 using WgSupervisor.Host.Hosting;
+using WgSupervisor.Host.Security;
 using WgSupervisor.WireGuard;
 using WgSupervisor.WireGuard.Processes;
 using WgSupervisor.WireGuard.Sockets;
@@ -20,7 +21,8 @@ public static class SupervisorHost
     public static WebApplication Build(SupervisorSettings config, IWireGuard? wireGuard = null, IProber? prober = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        AdminListener.Configure(builder.WebHost, config);
+        if (AdminListener.Configure(builder.WebHost, config) is { } adminCertificate)
+            builder.Services.AddCertificateExpiryMonitor(config.NodeName, AdminListener.CertificateUsage, adminCertificate);
         builder.Services.AddSerilog();
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();

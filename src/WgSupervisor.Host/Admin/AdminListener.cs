@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using WgSupervisor.Host.Configuration;
 
@@ -10,17 +11,21 @@ namespace WgSupervisor.Host.Admin;
 /// </summary>
 public static class AdminListener
 {
+    public const string CertificateUsage = "admin";
+
+    /// <returns>The certificate the endpoint serves (its expiry is watched), or null for http://.</returns>
     /// <exception cref="Security.CertificateLoadException">The certificate cannot be loaded (the message names the file, never key material).</exception>
-    public static void Configure(IWebHostBuilder webHost, SupervisorSettings config)
+    public static X509Certificate2? Configure(IWebHostBuilder webHost, SupervisorSettings config)
     {
         var url = config.AdminUrl;
         if (url.Scheme != Uri.UriSchemeHttps)
         {
             webHost.UseUrls(url.ToString());
-            return;
+            return null;
         }
         var certificate = config.AdminCertificate.Load();
         webHost.ConfigureKestrel(kestrel => Listen(kestrel, url, listen => listen.UseHttps(certificate)));
+        return certificate;
     }
 
     /// <summary>The same addresses UseUrls would bind: an IP address as given, localhost on both loopbacks, a host name on every address.</summary>

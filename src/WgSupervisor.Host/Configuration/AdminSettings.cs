@@ -121,11 +121,4 @@ public static class AdminSection
     /// <summary>127.0.0.0/8, ::1 or localhost: only this host can connect. 0.0.0.0 and every other address count as reachable.</summary>
     public static bool IsLoopback(Uri url) =>
         url.IsLoopback || (IPAddress.TryParse(url.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
-
-    /// <summary>A certificate named by the four certificate keys of a section (Cluster:Tls), read as given; that section validates it.</summary>
-    public static CertificateSource CertificateIn(IConfiguration section)
-    {
-        string? Text(string key) => section[key] is { Length: > 0 } value ? value : null;
-        return new CertificateSource(Text("CertificateFile"), Text("KeyFile"), Text("PfxFile"), Text("PfxPasswordFile"));
-    }
 }

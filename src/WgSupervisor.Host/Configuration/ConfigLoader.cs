@@ -51,12 +51,11 @@ public static class ConfigLoader
     {
         var reader = new SettingsReader();
         var general = RootSection.Read(reader, root);
-        // An https admin endpoint without a certificate of its own shares the node's remoting certificate (the Cluster section checks it).
-        var admin = AdminSection.Read(reader, root.GetSection(AdminSection.Name), environmentToken, environmentReadToken,
-            AdminSection.CertificateIn(root.GetSection($"{ClusterSection.Name}:Tls")));
+        var cluster = ClusterSection.Read(reader, root.GetSection(ClusterSection.Name));
+        // An https admin endpoint without a certificate of its own shares the node's remoting certificate.
+        var admin = AdminSection.Read(reader, root.GetSection(AdminSection.Name), environmentToken, environmentReadToken, cluster.Tls?.Certificate);
         var simulation = SimulationSection.Read(reader, root.GetSection(SimulationSection.Name), general.Backend);
         var journal = JournalSection.Read(reader, root.GetSection(JournalSection.Name));
-        var cluster = ClusterSection.Read(reader, root.GetSection(ClusterSection.Name));
         var commonCause = CommonCauseSection.Read(reader, root.GetSection(CommonCauseSection.Name));
         var defaults = TunnelSection.ReadDefaults(reader, root.GetSection(TunnelSection.DefaultsName));
         var webhooks = WebhookSection.Read(reader, root.GetSection(WebhookSection.Name), environmentWebhookSecret);

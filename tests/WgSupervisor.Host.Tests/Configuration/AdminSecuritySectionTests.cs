@@ -74,11 +74,18 @@ public sealed class AdminSecuritySectionTests : IDisposable
     }
 
     [Fact]
-    public void The_cluster_certificate_is_taken_from_the_cluster_tls_section_as_written()
+    public void An_https_admin_endpoint_in_a_whole_configuration_shares_the_cluster_tls_certificate()
     {
-        var source = AdminSection.CertificateIn(Json("""{ "PfxFile": "/etc/n1.pfx", "PfxPasswordFile": "/etc/n1.pass" }"""));
+        var (certificate, key) = CertificateFiles();
 
-        Assert.Equal(new CertificateSource(null, null, "/etc/n1.pfx", "/etc/n1.pass"), source);
+        var config = ConfigLoader.Read(Json($$"""
+            {
+              "Admin": { "Url": "https://127.0.0.1:5443" },
+              "Cluster": { "Tls": { "CertificateFile": "{{certificate}}", "KeyFile": "{{key}}", "CaFile": "{{certificate}}" } }
+            }
+            """));
+
+        Assert.Equal(new CertificateSource(certificate, key, null, null), config.AdminCertificate);
     }
 
     [Fact]

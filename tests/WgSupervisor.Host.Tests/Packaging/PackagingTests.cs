@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using WgSupervisor.Host.Configuration;
+using WgSupervisor.Host.Security;
 using Xunit;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -19,20 +20,41 @@ public sealed partial class PackagingTests
     private static partial Regex Interpolation();
 
     [Fact]
-    public void The_compose_file_runs_postgres_and_three_cluster_nodes_whose_settings_the_host_accepts()
+    public void The_compose_file_runs_postgres_and_three_cluster_nodes_over_mutual_tls_whose_settings_the_host_accepts()
     {
         var services = LoadCompose()["services"];
-        Assert.Equal(["node1", "node2", "node3", "postgres"], Keys(services).Order());
+        Assert.Equal(["certs", "node1", "node2", "node3", "postgres"], Keys(services).Order());
         Assert.True(File.Exists(Path.Combine(Root, "Dockerfile")), "the nodes build the project's own Dockerfile");
 
+        // The certs service's own arguments, run here: the nodes' settings must accept what it makes.
+        var certs = (YamlMappingNode)services["certs"];
+        var tls = Directory.CreateTempSubdirectory("wgsup-compose-tls-").FullName;
+        try
+        {
+            var arguments = Keys(certs["command"]).ToList();
+            Assert.Equal(["certs", "--out", "/tls"], arguments.Take(3));
+            Assert.Equal(0, CertsCommand.Run([.. arguments.Skip(1).Select(a => a == "/tls" ? tls : a)], TextWriter.Null, TextWriter.Null));
+            CheckNodes(services, tls);
+        }
+        finally
+        {
+            Directory.Delete(tls, recursive: true);
+        }
+    }
+
+    private static void CheckNodes(YamlNode services, string tls)
+    {
         var configs = new List<SupervisorSettings>();
         foreach (var name in new[] { "node1", "node2", "node3" })
         {
             var node = (YamlMappingNode)services[name];
             Assert.Equal(".", Scalar(node, "build"));
             Assert.Contains("postgres", Keys(node["depends_on"]));
+            Assert.Contains("certs", Keys(node["depends_on"]));
+            Assert.Contains(Keys(node["volumes"]), v => v == "tls:/etc/wgsupervisor/tls:ro");
             var address = Scalar((YamlMappingNode)node["networks"]["lan"], "ipv4_address");
-            var environment = Keys(node["environment"]).ToDictionary(k => k, k => (string?)Interpolate(Scalar((YamlMappingNode)node["environment"], k)));
+            var environment = Keys(node["environment"]).ToDictionary(k => k,
+                k => (string?)Interpolate(Scalar((YamlMappingNode)node["environment"], k)).Replace("/etc/wgsupervisor/tls", tls));
 
             var config = ConfigLoader.Load(Path.Combine(Root, "config", "wgsupervisor.json"), environment);
 
@@ -40,7 +62,10 @@ public sealed partial class PackagingTests
             Assert.Equal(address, config.Cluster.Hostname);
             Assert.Equal(JournalProvider.PostgreSql, config.Journal.Provider);
             Assert.True(config.AdminToken.IsSet, $"{name} listens beyond loopback, so it has a token");
-            Assert.All(config.Cluster.SeedNodes, seed => Assert.Matches(@"^akka\.tcp://wgsupervisor@172\.28\.0\.1[1-3]:4053$", seed));
+            Assert.NotNull(config.Cluster.Tls);
+            Assert.Equal(Uri.UriSchemeHttps, config.AdminUrl.Scheme);
+            Assert.Equal(config.Cluster.Tls.Certificate, config.AdminCertificate);
+            Assert.All(config.Cluster.SeedNodes, seed => Assert.Matches(@"^akka\.ssl\.tcp://wgsupervisor@172\.28\.0\.1[1-3]:4053$", seed));
             configs.Add(config);
         }
         Assert.Equal(3, configs.Select(c => c.NodeName).Distinct().Count());
