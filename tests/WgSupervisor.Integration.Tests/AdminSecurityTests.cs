@@ -51,8 +51,15 @@ public sealed class AdminSecurityTests(ITestOutputHelper output)
         var refused = await Record.ExceptionAsync(() => plain.GetAsync("/api/tunnels"));
         Assert.IsType<HttpRequestException>(refused);
 
-        // The supervisor still serves over TLS afterwards.
+        // The supervisor still serves over TLS afterwards, and watches the expiry of the certificate it serves (Unix time of NotAfter).
         Assert.Equal(HttpStatusCode.OK, (await supervisor.Http.GetAsync("/healthz")).StatusCode);
+        var expiry = System.Text.RegularExpressions.Regex.Match(await supervisor.Http.GetStringAsync("/metrics"),
+            @"^wgsupervisor_tls_certificate_expiry_seconds\{node=""[^""]+"",usage=""admin""\} (?<value>\S+)$",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        Assert.True(expiry.Success, "the admin certificate's expiry is exported");
+        using var served = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(certificates.CertificateFile));
+        Assert.Equal(new DateTimeOffset(served.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(),
+            (long)double.Parse(expiry.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
