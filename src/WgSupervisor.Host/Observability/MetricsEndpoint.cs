@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Prometheus;
 using WgSupervisor.Actors.Fleet;
+using WgSupervisor.Host.Admin;
 
 namespace WgSupervisor.Host.Observability;
 
@@ -12,6 +13,8 @@ public static class MetricsEndpoint
     {
         SuppressNonConformingRuntimeSeries();
         var fleet = app.Services.GetRequiredService<IRequiredActor<FleetActor>>();
+        var directory = app.Services.GetRequiredService<ITunnelDirectory>();
+        var members = new MemberMetrics();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(async cancellationToken =>
         {
             try
@@ -22,6 +25,7 @@ public static class MetricsEndpoint
                 WgMetrics.PermitsQueued.Set(status.Queue.Count);
                 WgMetrics.PermitLimit.Set(status.PermitLimit);
                 WgMetrics.HistoryBacklog.Set(status.PendingHistoryEvents);
+                members.Update(await directory.NodesAsync(cancellationToken));
             }
             catch (AskTimeoutException)
             {
