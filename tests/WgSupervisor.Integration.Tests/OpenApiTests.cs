@@ -84,7 +84,12 @@ public sealed class OpenApiTests(ITestOutputHelper output)
         // Reads, each with a refusal or a bad parameter.
         await contract.CheckAsync(reader, HttpMethod.Get, "/api/tunnels", "/api/tunnels?state=broken");
         await contract.CheckAsync(anonymous, HttpMethod.Get, "/api/tunnels");
-        await contract.CheckAsync(reader, HttpMethod.Get, "/api/tunnels/{name}", $"/api/tunnels/{SiteTunnel}");
+        var tunnel = JsonNode.Parse(await contract.CheckAsync(reader, HttpMethod.Get, "/api/tunnels/{name}", $"/api/tunnels/{SiteTunnel}"))!.AsObject();
+        // The checks can fail: the same answer without its name, or with a count as text, is not what the document says.
+        var nameless = tunnel.DeepClone().AsObject();
+        nameless.Remove("name");
+        contract.AssertInvalid("TunnelResource", nameless);
+        contract.AssertInvalid("TunnelResource", WithValue(tunnel, "rxBytes", "many"));
         await contract.CheckAsync(reader, HttpMethod.Get, "/api/tunnels/{name}", "/api/tunnels/nope");
         await contract.CheckAsync(reader, HttpMethod.Get, "/api/tunnels/{name}", "/api/tunnels/a%3Bb");
         await contract.CheckAsync(reader, HttpMethod.Get, "/api/tunnels/{name}/samples", $"/api/tunnels/{SiteTunnel}/samples");
@@ -160,6 +165,13 @@ public sealed class OpenApiTests(ITestOutputHelper output)
             },
         },
     };
+
+    private static JsonObject WithValue(JsonObject original, string property, JsonNode value)
+    {
+        var copy = original.DeepClone().AsObject();
+        copy[property] = value;
+        return copy;
+    }
 
     private static HttpClient Client(Uri baseUrl, string? token)
     {
@@ -254,7 +266,19 @@ public sealed class OpenApiTests(ITestOutputHelper output)
 
         private static JsonObject ComponentSchema(string name) => new JsonObject { ["$ref"] = $"#/components/schemas/{name}" };
 
+        public void AssertInvalid(string component, JsonNode body) =>
+            Assert.False(Evaluate(ComponentSchema(component), body.ToJsonString()).IsValid, $"the {component} schema accepted {body.ToJsonString()}");
+
         private void Validate(string what, JsonNode schema, string body)
+        {
+            var result = Evaluate(schema, body);
+            Assert.True(result.IsValid, $"{what}: the body does not match the document's schema:\n" +
+                                        string.Join('\n', (result.Details ?? []).Where(d => d.Errors is { Count: > 0 })
+                                            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.SchemaLocation}): {e.Value}"))) +
+                                        $"\nbody: {(body.Length > 2000 ? body[..2000] + "..." : body)}");
+        }
+
+        private EvaluationResults Evaluate(JsonNode schema, string body)
         {
             // The response's schema with the document's components beside it, as JSON Schema 2020-12 (OpenAPI 3.1's dialect).
             var combined = new JsonObject
@@ -266,12 +290,7 @@ public sealed class OpenApiTests(ITestOutputHelper output)
             var jsonSchema = JsonSchema.FromText(combined, new BuildOptions { SchemaRegistry = new SchemaRegistry() },
                 new Uri($"https://wgsupervisor.invalid/contract/{Guid.NewGuid():N}"));
             using var instance = JsonDocument.Parse(body);
-            var result = jsonSchema.Evaluate(instance.RootElement,
-                new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
-            Assert.True(result.IsValid, $"{what}: the body does not match the document's schema:\n" +
-                                        string.Join('\n', (result.Details ?? []).Where(d => d.Errors is { Count: > 0 })
-                                            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation} ({d.SchemaLocation}): {e.Value}"))) +
-                                        $"\nbody: {(body.Length > 2000 ? body[..2000] + "..." : body)}");
+            return jsonSchema.Evaluate(instance.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
         }
 
         /// <summary>The data of the stream's first event (read with a time limit; the stream itself never ends).</summary>
