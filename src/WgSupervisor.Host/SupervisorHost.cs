@@ -45,7 +45,7 @@ public static class SupervisorHost
         builder.Services.AddAdminAccess(config);
         builder.Services.AddSingleton(config.Webhooks);
         builder.Services.AddHostedService<WgSupervisor.Host.Notifications.WebhookDispatcher>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddAdminOpenApi();
 
         var app = builder.Build();
         if (socketProber is IDisposable disposable) app.Lifetime.ApplicationStopped.Register(disposable.Dispose);

@@ -1,3 +1,5 @@
+using WgSupervisor.Host.Admin.Contracts;
+
 namespace WgSupervisor.Host.Admin;
 
 /// <summary>/api/events: the fleet's history, filtered and paged, from the journal.</summary>
@@ -17,6 +19,8 @@ public static class EventRoutes
             if (!RouteParameters.TryInt(limit, 100, 1, 1000, out var take)) return Problems.BadParameter("limit", "a whole number from 1 to 1000");
             var page = await history.ReadAllAsync(new HistoryReader.Filter(sinceTime, untilTime, tunnel, type), afterOffset ?? 0, take, ct);
             return Results.Ok(new { events = page.Events, next = page.Next });
-        }).WithSummary("History across the fleet: ?since=&until=&tunnel=&type=&limit=, next page with ?after=<next>");
+        }).WithSummary("History across the fleet: ?since=&until=&tunnel=&type=&limit=, next page with ?after=<next>")
+            .WithName("listEvents").WithTags(ApiTags.Events)
+            .Produces<EventPageResource>().ProducesProblem(StatusCodes.Status400BadRequest);
     }
 }

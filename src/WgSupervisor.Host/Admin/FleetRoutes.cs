@@ -14,10 +14,13 @@ public static class FleetRoutes
     {
         api.MapGet("/fleet", async (IRequiredActor<FleetActor> fleet, CancellationToken ct) =>
             Results.Ok(await fleet.ActorRef.Ask<FleetStatus>(new GetFleetStatus(), AdminEndpoints.AskTimeout, ct)))
-            .WithSummary("Permits in use and queued, last poll per namespace, history backlog");
+            .WithSummary("Permits in use and queued, last poll per namespace, history backlog")
+            .WithName("getFleetStatus").WithTags(ApiTags.Fleet).Produces<FleetStatus>();
 
         var effective = EffectiveConfig(config);
-        api.MapGet("/config", () => Results.Ok(effective)).WithSummary("The effective configuration, secrets redacted");
+        api.MapGet("/config", () => Results.Ok(effective)).WithSummary("The effective configuration, secrets redacted")
+            // The anonymous shape itself is described (its nested objects inline), so that the document follows the code.
+            .WithName("getConfig").WithTags(ApiTags.Fleet).Produces(StatusCodes.Status200OK, effective.GetType());
     }
 
     private static object EffectiveConfig(SupervisorSettings config) => new

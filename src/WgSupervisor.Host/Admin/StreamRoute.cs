@@ -62,7 +62,8 @@ public static class StreamRoute
             {
                 system.Stop(listener);
             }
-        }).WithSummary("Server-sent events: every tunnel, then each change");
+        }).WithSummary("Server-sent events: every tunnel, then each change")
+            .WithName("streamTunnels").WithTags(ApiTags.Tunnels).Produces<string>(StatusCodes.Status200OK, "text/event-stream");
     }
 
     private static Task WriteAsync(HttpContext http, TunnelSummary tunnel, ActorSystem system, JsonSerializerOptions json, CancellationToken ct) =>

@@ -4,6 +4,7 @@ using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Tunnels;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
 using static WgSupervisor.Actors.Tunnels.MovableTunnelProtocol;
+using WgSupervisor.Host.Admin.Contracts;
 
 namespace WgSupervisor.Host.Admin;
 
@@ -27,13 +28,17 @@ public static class TunnelRoutes
                 .Where(t => site is null || t.Summary.Site == site)
                 .Where(t => node is null || t.Summary.Node == node)
                 .Select(t => TunnelResource.From(t, now)));
-        }).WithSummary("Every supervised tunnel (of every node in a cluster), optionally filtered by state, site and node");
+        }).WithSummary("Every supervised tunnel (of every node in a cluster), optionally filtered by state, site and node")
+            .WithName("listTunnels").WithTags(ApiTags.Tunnels)
+            .Produces<IReadOnlyList<TunnelResource>>().ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/tunnels/{name}", async (string name, ITunnelDirectory directory, ActorSystem system, CancellationToken ct) =>
         {
             if (RouteParameters.CheckName(name, "name") is { } invalid) return invalid;
             return await directory.FindAsync(name, ct) is { } found ? Results.Ok(TunnelResource.From(found, system.Scheduler.Now)) : Problems.TunnelNotFound(name);
-        }).WithSummary("One tunnel: state, reason, handshake age, traffic, probe, repairs, backoff");
+        }).WithSummary("One tunnel: state, reason, handshake age, traffic, probe, repairs, backoff")
+            .WithName("getTunnel").WithTags(ApiTags.Tunnels)
+            .Produces<TunnelResource>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/tunnels/{name}/events", async (string name, string? after, string? limit, ITunnelDirectory directory,
             HistoryReader history, CancellationToken ct) =>
@@ -43,57 +48,72 @@ public static class TunnelRoutes
             if (!RouteParameters.TryInt(limit, 1000, 1, 10_000, out var take)) return Problems.BadParameter("limit", "a whole number from 1 to 10000");
             if (await directory.FindAsync(name, ct) is not { } found) return Problems.TunnelNotFound(name);
             return Results.Ok(await history.ReadTunnelAsync(found.Summary.Node, name, afterSeq ?? 0, take, ct));
-        }).WithSummary("A tunnel's history from the journal, oldest first (page with after=seq)");
+        }).WithSummary("A tunnel's history from the journal, oldest first (page with after=seq)")
+            .WithName("listTunnelEvents").WithTags(ApiTags.Tunnels)
+            .Produces<IReadOnlyList<TunnelEventResource>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapGet("/tunnels/{name}/samples", async (string name, ITunnelDirectory directory, CancellationToken ct) =>
         {
             if (RouteParameters.CheckName(name, "name") is { } invalid) return invalid;
             var reply = await directory.CommandAsync(name, _ => new GetTunnelSamples(name), "", ct);
             return reply is TunnelProtocol.Samples samples
-                ? Results.Ok(samples.Items.Select(s => new
-                {
-                    at = s.At, handshakeAgeSeconds = s.HandshakeAgeSeconds, rxBytes = s.RxBytes, txBytes = s.TxBytes,
-                    state = TunnelResource.StateName(s.Phase),
-                }))
+                ? Results.Ok(samples.Items.Select(s =>
+                    new TunnelSampleResource(s.At, s.HandshakeAgeSeconds, s.RxBytes, s.TxBytes, TunnelResource.StateName(s.Phase))))
                 : Problems.TunnelNotFound(name);
-        }).WithSummary("Recent observations (up to 720, oldest first) for charts of handshake age and traffic");
+        }).WithSummary("Recent observations (up to 720, oldest first) for charts of handshake age and traffic")
+            .WithName("listTunnelSamples").WithTags(ApiTags.Tunnels)
+            .Produces<IReadOnlyList<TunnelSampleResource>>().ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/tunnels/{name}/restart", (string name, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
             CommandAsync(name, directory, by => new RestartTunnel(name, by), AdminEndpoints.Operator(http), ct))
-            .RequireToken().WithSummary("Queue a repair (through the same permits as automatic repairs), on the node that owns the tunnel");
+            .RequireToken().WithSummary("Queue a repair (through the same permits as automatic repairs), on the node that owns the tunnel")
+            .WithName("restartTunnel").WithTags(ApiTags.Tunnels)
+            .Produces<TunnelCommandAccepted>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapPost("/tunnels/{name}/pause", async (string name, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
         {
             var reason = await ReadReasonAsync(http, ct);
             return await CommandAsync(name, directory, by => new PauseTunnel(name, by, reason), AdminEndpoints.Operator(http), ct);
-        }).RequireToken().WithSummary("Maintenance: keep observing, never repair (body: {\"reason\": \"...\"}, optional)");
+        }).RequireToken().WithSummary("Maintenance: keep observing, never repair (body: {\"reason\": \"...\"}, optional)")
+            .WithName("pauseTunnel").WithTags(ApiTags.Tunnels).WithOptionalJsonBody<PauseBody>()
+            .Produces<TunnelCommandAccepted>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapPost("/tunnels/{name}/resume", (string name, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
             CommandAsync(name, directory, by => new ResumeTunnel(name, by), AdminEndpoints.Operator(http), ct))
-            .RequireToken().WithSummary("End maintenance");
+            .RequireToken().WithSummary("End maintenance")
+            .WithName("resumeTunnel").WithTags(ApiTags.Tunnels)
+            .Produces<TunnelCommandAccepted>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapPost("/tunnels/{name}/release", (string name, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
             CommandAsync(name, directory, by => new ReleaseTunnel(name, by), AdminEndpoints.Operator(http), ct))
-            .RequireToken().WithSummary("End a quarantine now");
+            .RequireToken().WithSummary("End a quarantine now")
+            .WithName("releaseTunnel").WithTags(ApiTags.Tunnels)
+            .Produces<TunnelCommandAccepted>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapPost("/tunnels/{name}/move", (string name, string? to, HttpContext http, ITunnelDirectory directory, CancellationToken ct) =>
             to is null || RouteParameters.CheckName(to, "to") is not null
                 ? Task.FromResult(Problems.BadParameter("to", "the node to move the tunnel to (its Standby or Primary)"))
                 : CommandAsync(name, directory, by => new MoveTunnel(name, to, by), AdminEndpoints.Operator(http), ct))
-            .RequireToken().WithSummary("Move a tunnel that has a standby to the other gateway (?to=NODE)");
+            .RequireToken().WithSummary("Move a tunnel that has a standby to the other gateway (?to=NODE)")
+            .WithName("moveTunnel").WithTags(ApiTags.Tunnels)
+            .Produces<TunnelCommandAccepted>(StatusCodes.Status202Accepted).ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
 
         api.MapGet("/nodes", async (ITunnelDirectory directory, ActorSystem system, Security.PeerCertificates certificates, CancellationToken ct) =>
         {
             var now = system.Scheduler.Now;
             // A local directory names this node without an address; a cluster one by the address remoting gives it.
             var self = system is ExtendedActorSystem extended ? extended.Provider.DefaultAddress.ToString() : null;
-            return Results.Ok((await directory.NodesAsync(ct)).Select(n => new
-            {
-                name = n.Name, address = n.Address, status = n.Status.ToString().ToLowerInvariant(), roles = n.Roles, tunnels = n.Tunnels,
-                lastHeard = n.LastHeard, informationAgeSeconds = n.LastHeard is { } heard ? Math.Round((now - heard).TotalSeconds, 1) : (double?)null,
-                certificateExpiresAt = n.Address is null || n.Address == self ? certificates.OwnExpiry : certificates.ExpiryOf(n.Name, n.Address),
-            }));
-        }).WithSummary("The members of the cluster (this node alone, outside a cluster): status, roles, tunnels, age of the information");
+            return Results.Ok((await directory.NodesAsync(ct)).Select(n => new NodeResource(
+                n.Name, n.Address, n.Status.ToString().ToLowerInvariant(), n.Roles, n.Tunnels, n.LastHeard,
+                n.LastHeard is { } heard ? Math.Round((now - heard).TotalSeconds, 1) : null,
+                n.Address is null || n.Address == self ? certificates.OwnExpiry : certificates.ExpiryOf(n.Name, n.Address))));
+        }).WithSummary("The members of the cluster (this node alone, outside a cluster): status, roles, tunnels, age of the information")
+            .WithName("listNodes").WithTags(ApiTags.Cluster).Produces<IReadOnlyList<NodeResource>>();
     }
 
     private static async Task<IResult> CommandAsync(string name, ITunnelDirectory directory, Func<string, object> command, string by,
@@ -103,7 +123,7 @@ public static class TunnelRoutes
         var reply = await directory.CommandAsync(name, command, by, ct);
         return reply switch
         {
-            TunnelProtocol.CommandAccepted accepted => Results.Accepted($"/api/tunnels/{name}", new { tunnel = name, detail = accepted.Detail }),
+            TunnelProtocol.CommandAccepted accepted => Results.Accepted($"/api/tunnels/{name}", new TunnelCommandAccepted(name, accepted.Detail)),
             TunnelProtocol.CommandRejected rejected => Problems.Conflict(name, rejected.Reason),
             _ => Problems.TunnelNotFound(name),
         };
