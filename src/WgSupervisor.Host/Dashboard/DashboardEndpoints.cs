@@ -4,8 +4,8 @@ namespace WgSupervisor.Host.Dashboard;
 
 /// <summary>
 /// The live dashboard: one page, its script, style and icon, compiled into the assembly (nothing is read from
-/// disk or the internet at run time). The page is a plain client of the admin API: it reads /api/tunnels and
-/// /api/stream, and its buttons call the same token-guarded routes as curl would. Off loopback the page itself needs a
+/// disk or the internet at run time). The page is a plain client of the admin API: it reads /api/tunnels,
+/// /api/stream and (its Fleet view) /api/events, and its buttons call the same token-guarded routes as curl would. Off loopback the page itself needs a
 /// token too: a 401 here asks for Basic authentication, so the browser prompts (any user name, the read or admin token as
 /// password) and sends those credentials with the page's own reads; commands still send the admin token as Bearer.
 /// </summary>

@@ -1,5 +1,6 @@
 // WgSupervisor dashboard: the tunnel table follows /api/stream (server-sent events); a click on a row opens
 // the tunnel's timeline (/events), a chart of its handshake age (/samples) and the operator's buttons.
+// The Fleet tab shows the same tunnels as one tile per site, and the last hour of repairs from /api/events.
 // Plain JavaScript, no framework, no build step. Every element is built with createElement/textContent,
 // never innerHTML, so nothing the API returns can become markup.
 'use strict';
@@ -187,6 +188,7 @@
     rows.get(name)?.remove();
     rows.delete(name);
     if (selected && selected.name === name) closeDetail();
+    scheduleSiteGrid();
   }
 
   // ---- The stream --------------------------------------------------------------------------------
@@ -222,6 +224,7 @@
     learnServerClock(tunnel);
     renderRow(tunnel);
     renderSummary();
+    scheduleSiteGrid();
     if (!selected && wantedSelection === tunnel.name) select(tunnel.name);
     if (selected && selected.name === tunnel.name) {
       renderDetail(tunnel);
@@ -524,6 +527,344 @@
     }
   }
 
+  // ---- The fleet view: sites as tiles, the last hour of repairs on one timeline, time to repair per site ----
+
+  const HOUR_MS = 3600 * 1000;
+  const FLEET_REFRESH_MS = 15000;     // the history is read again this often while the view is open
+  const FLEET_PAGES_PER_REFRESH = 10; // at most this many pages of /api/events per refresh; the rest follows next time
+  const FLEET_EVENTS_KEPT = 100000;   // a bound on memory for a very busy hour
+  const NO_SITE = '(no site)';
+  /** Worst first: a site's tile takes the first of these that any of its tunnels is in. */
+  const STATE_ORDER = ['node-down', 'quarantined', 'backoff', 'held', 'restarting', 'stale', 'paused', 'unknown', 'standby', 'healthy'];
+  const severity = (state) => { const i = STATE_ORDER.indexOf(state); return i < 0 ? STATE_ORDER.indexOf('unknown') : i; };
+
+  const fleet = {
+    events: [],           // /api/events of the last hour, in journal order
+    after: 0,             // the journal offset read up to
+    loading: false,
+    complete: false,      // false while more pages wait (a very busy hour is read over several refreshes)
+    rangeSeconds: 3600,   // the timeline's visible range (the data is always the last hour)
+    gridPending: false,
+  };
+
+  const siteOf = (tunnel) => tunnel.site || NO_SITE;
+  const fleetVisible = () => !$('fleet-view').hidden;
+
+  function showView(view) {
+    const isFleet = view === 'fleet';
+    $('fleet-view').hidden = !isFleet;
+    $('tunnels-view').hidden = isFleet;
+    for (const tab of document.querySelectorAll('[data-view]')) tab.setAttribute('aria-selected', String(tab.dataset.view === view));
+    document.body.dataset.view = view;
+    if (isFleet) {
+      if (selected) closeDetail();
+      history.replaceState(null, '', '#fleet');
+      renderSiteGrid();
+      renderFleetHistory();
+      refreshFleetHistory();
+    } else if (location.hash === '#fleet') {
+      history.replaceState(null, '', location.pathname);
+    }
+  }
+
+  /** The stream changes tiles often (a thousand tunnels): draw at most every 250 ms. */
+  function scheduleSiteGrid() {
+    if (fleet.gridPending || !fleetVisible()) return;
+    fleet.gridPending = true;
+    setTimeout(() => { fleet.gridPending = false; renderSiteGrid(); }, 250);
+  }
+
+  function sitesOf(list) {
+    const sites = new Map();
+    for (const tunnel of list) {
+      const site = siteOf(tunnel);
+      if (!sites.has(site)) sites.set(site, []);
+      sites.get(site).push(tunnel);
+    }
+    return [...sites.entries()].sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }));
+  }
+
+  const siteTiles = new Map();  // site -> { tile, worst, signature }: tiles are updated in place, so focus and clicks survive updates
+
+  function renderSiteGrid() {
+    if (!fleetVisible()) return;
+    const sites = sitesOf(tunnels.values());
+    const present = new Set(sites.map(([site]) => site));
+    for (const [site, entry] of siteTiles) if (!present.has(site)) { entry.tile.remove(); siteTiles.delete(site); }
+    let previous = null;
+    for (const [site, members] of sites) {
+      const entry = siteTiles.get(site) || createTile(site);
+      updateTile(entry, members);
+      // Keep the grid in site order: a new site goes where it belongs.
+      const wanted = previous ? previous.nextSibling : $('site-grid').firstChild;
+      if (wanted !== entry.tile) $('site-grid').insertBefore(entry.tile, wanted);
+      previous = entry.tile;
+    }
+    $('site-grid-empty').hidden = sites.length > 0;
+    $('site-grid-empty').textContent = $('empty').textContent;
+  }
+
+  function createTile(site) {
+    const entry = { site, worst: null, signature: null };
+    entry.tile = el('div', { class: 'tile', role: 'button', tabindex: '0', 'data-site': site },
+      el('div', { class: 'tile-head' },
+        el('span', { class: 'tile-name', text: site }),
+        el('span', { class: 'badge', 'data-field': 'state' })),
+      el('div', { class: 'tile-counts', 'data-field': 'counts' }),
+      el('div', { class: 'tile-cause', 'data-field': 'cause' }),
+      el('div', { class: 'tile-cells', 'aria-hidden': 'true' }));
+    const open = () => { if (!entry.worst) return; const name = entry.worst; showView('tunnels'); select(name); };
+    entry.tile.addEventListener('click', open);
+    entry.tile.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); open(); } });
+    siteTiles.set(site, entry);
+    return entry;
+  }
+
+  function updateTile(entry, members) {
+    members.sort((a, b) => severity(a.state) - severity(b.state) || a.name.localeCompare(b.name, undefined, { numeric: true }));
+    const worst = members[0];
+    const counts = new Map();
+    for (const t of members) counts.set(t.state, (counts.get(t.state) || 0) + 1);
+    const countText = [...counts.entries()].sort(([a], [b]) => severity(a) - severity(b)).map(([state, n]) => `${n} ${state}`).join(' · ');
+    const held = members.filter((t) => t.state === 'held');
+    const heldText = held.length === 0 ? ''
+      : `held: ${[...new Set(held.map((t) => diagnosisText(t) || t.reason || 'cause not named'))].join('; ')}`;
+    const signature = [worst.name, countText, heldText, ...members.map((t) => `${t.name}=${t.state}`)].join('|');
+    entry.worst = worst.name;
+    if (signature === entry.signature) return;
+    entry.signature = signature;
+    const { tile } = entry;
+    tile.dataset.state = worst.state;
+    tile.title = `${entry.site}: worst is ${worst.name} (${worst.state}) — click to open it`;
+    const badge = tile.querySelector('[data-field="state"]');
+    badge.dataset.state = worst.state;
+    badge.textContent = worst.state;
+    tile.querySelector('[data-field="counts"]').textContent = `${members.length} tunnel${members.length === 1 ? '' : 's'}: ${countText}`;
+    const cause = tile.querySelector('[data-field="cause"]');
+    cause.textContent = heldText;
+    cause.hidden = !heldText;
+    tile.querySelector('.tile-cells').replaceChildren(...members.slice(0, 200).map((t) =>
+      el('span', { class: 'cell', 'data-state': t.state, title: `${t.name}: ${t.state}` })));
+  }
+
+  /** Reads the events of the last hour after the offset already read: a bounded number of pages each time. */
+  async function refreshFleetHistory() {
+    if (fleet.loading) return;
+    fleet.loading = true;
+    try {
+      const since = new Date(serverNow() - HOUR_MS).toISOString();
+      let after = fleet.after, more = true;
+      for (let page = 0; page < FLEET_PAGES_PER_REFRESH && more; page++) {
+        const answer = await getJson(`/api/events?since=${encodeURIComponent(since)}&after=${after}&limit=${EVENTS_PAGE}`);
+        for (const e of answer.events) fleet.events.push(e);
+        if (answer.events.length > 0) after = answer.events[answer.events.length - 1].offset;
+        more = answer.next !== null && answer.next !== undefined;
+        if (more) after = answer.next;
+      }
+      fleet.after = after;
+      fleet.complete = !more;
+      pruneFleetEvents();
+      $('fleet-history-status').textContent = fleet.complete ? '' : 'reading the rest of the hour…';
+      delete $('fleet-history-status').dataset.error;
+    } catch (error) {
+      $('fleet-history-status').textContent = `history not readable: ${error.message}`;
+      $('fleet-history-status').dataset.error = 'true';
+    } finally {
+      fleet.loading = false;
+    }
+    renderFleetHistory();
+    if (!fleet.complete && fleetVisible()) setTimeout(refreshFleetHistory, 500);
+  }
+
+  function pruneFleetEvents() {
+    const start = serverNow() - HOUR_MS;
+    const first = fleet.events.findIndex((e) => Date.parse(e.at) >= start);
+    fleet.events = first < 0 ? [] : fleet.events.slice(first);
+    if (fleet.events.length > FLEET_EVENTS_KEPT) fleet.events = fleet.events.slice(-FLEET_EVENTS_KEPT);
+  }
+
+  const tunnelKey = (e) => `${e.node}/${e.tunnel}`;
+
+  /** Events do not carry the site: it comes from the tunnel as the stream shows it (a retired tunnel's is no longer known). */
+  function siteOfEvent(e) {
+    const tunnel = tunnels.get(e.tunnel);
+    return tunnel ? siteOf(tunnel) : NO_SITE;
+  }
+
+  /**
+   * From the events of the hour: every repair (started → finished, or still running), every held spell (held → the next event
+   * of that tunnel), and every repaired episode (first stale → healthy again, with at least one finished repair in between).
+   */
+  function fleetHistory(windowStart, now) {
+    const repairs = [], helds = [], episodes = [];
+    const open = new Map();  // tunnel key -> { repair, held, episodeStart, repaired }
+    for (const e of fleet.events) {
+      const t = Date.parse(e.at);
+      if (t < windowStart) continue;
+      const key = tunnelKey(e);
+      let o = open.get(key);
+      if (!o) open.set(key, o = { repair: null, held: null, episodeStart: null, repaired: false });
+      if (o.held && e.type !== 'held') { o.held.end = t; o.held = null; }
+      switch (e.type) {
+        case 'repair-started':
+          o.repair = { site: siteOfEvent(e), tunnel: e.tunnel, rung: e.rung, attempt: e.attempt, start: t, end: null, outcome: 'running' };
+          repairs.push(o.repair);
+          break;
+        case 'repair-finished':
+          if (o.repair) { o.repair.end = t; o.repair.outcome = outcomeName(e.outcome); o.repair.detail = e.detail; o.repair = null; }
+          if (o.episodeStart !== null) o.repaired = true;
+          break;
+        case 'held':
+          if (!o.held) helds.push(o.held = { site: siteOfEvent(e), tunnel: e.tunnel, start: t, end: null, cause: e.diagnosis || e.cause });
+          break;
+        case 'stale':
+          if (o.episodeStart === null) { o.episodeStart = t; o.repaired = false; }
+          break;
+        case 'healthy':
+          if (o.episodeStart !== null && o.repaired) episodes.push({ site: siteOfEvent(e), tunnel: e.tunnel, ms: t - o.episodeStart });
+          o.episodeStart = null;
+          o.repaired = false;
+          break;
+        default:
+          break;
+      }
+    }
+    for (const spell of [...repairs, ...helds]) if (spell.end === null) spell.end = Math.max(now, spell.start);
+    return { repairs, helds, episodes };
+  }
+
+  function renderFleetHistory() {
+    if (!fleetVisible()) return;
+    const now = serverNow();
+    const windowStart = now - HOUR_MS;
+    const history = fleetHistory(windowStart, now);
+    renderFleetTimeline(history, now, windowStart);
+    renderTimeToRepair(history.episodes);
+  }
+
+  /** Bars that overlap on screen go to the next track of the lane (at most a few; more share the last). */
+  function packTracks(spells, x, maxTracks) {
+    const ends = [];
+    for (const spell of spells.sort((a, b) => a.start - b.start)) {
+      const from = x(spell.start);
+      let track = ends.findIndex((end) => end < from);
+      if (track < 0) track = ends.length < maxTracks ? ends.length : maxTracks - 1;
+      ends[track] = Math.max(x(spell.end), from + 2) + 1;
+      spell.track = track;
+    }
+    return Math.max(1, ends.length);
+  }
+
+  function renderFleetTimeline({ repairs, helds }, now, windowStart) {
+    const rangeMs = fleet.rangeSeconds * 1000;
+    const t0 = now - rangeMs, t1 = now;
+    const sites = new Set([...sitesOf(tunnels.values()).map(([site]) => site), ...repairs.map((r) => r.site), ...helds.map((h) => h.site)]);
+    const siteNames = [...sites].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+    const width = 1100, left = 120, right = 14, top = 6, trackHeight = 9, laneGap = 8, axisHeight = 22;
+    const plotWidth = width - left - right;
+    const x = (t) => left + ((Math.min(Math.max(t, t0), t1) - t0) / rangeMs) * plotWidth;
+    const visible = (spell) => spell.end >= t0 && spell.start <= t1;
+
+    const lanes = siteNames.map((site) => {
+      const bars = repairs.filter((r) => r.site === site && visible(r));
+      return { site, bars, held: helds.filter((h) => h.site === site && visible(h)), tracks: packTracks(bars, x, 4) };
+    });
+    let y = top;
+    for (const lane of lanes) { lane.y = y; lane.height = lane.tracks * trackHeight + 4; y += lane.height + laneGap; }
+    const height = y + axisHeight;
+
+    const chart = svg('svg', {
+      viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `repairs across the fleet in the last ${shortDuration(fleet.rangeSeconds)}`,
+      'data-window-start': new Date(windowStart).toISOString(), 'data-through-offset': String(fleet.after),
+      'data-complete': String(fleet.complete), 'data-repairs': String(repairs.length),
+    });
+    // Failed repairs are hatched, not only red: the outcome must not rest on colour alone.
+    const defs = svg('defs');
+    const hatch = svg('pattern', { id: 'fleet-hatch', width: 4, height: 4, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' });
+    hatch.append(svg('rect', { class: 'hatch-bg', width: 4, height: 4 }), svg('line', { class: 'hatch-line', x1: 0, y1: 0, x2: 0, y2: 4 }));
+    defs.append(hatch);
+    chart.append(defs);
+    // Lane backgrounds first, then the time grid over them, then each lane's spells.
+    for (const lane of lanes) chart.append(svg('rect', { class: 'lane-bg', x: left, y: lane.y, width: plotWidth, height: lane.height }));
+    const step = [60, 120, 300, 600, 900].find((s) => (fleet.rangeSeconds / s) <= 8) * 1000;
+    for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
+      chart.append(svg('line', { class: 'grid', x1: x(t), x2: x(t), y1: top, y2: y - laneGap / 2 }));
+      // The label nearest the right end would run into "now".
+      if (x(t1) - x(t) > 45) chart.append(svg('text', { class: 'label', x: x(t), y: height - 6, 'text-anchor': 'middle' }, new Date(t).toTimeString().slice(0, 5)));
+    }
+    chart.append(svg('line', { class: 'now', x1: x(t1), x2: x(t1), y1: top - 4, y2: y - laneGap / 2 }));
+    chart.append(svg('text', { class: 'label', x: x(t1), y: height - 6, 'text-anchor': 'end' }, 'now'));
+
+    for (const lane of lanes) {
+      const group = svg('g', { class: 'lane', 'data-site': lane.site, 'data-repairs': String(lane.bars.length) });
+      group.append(svg('text', { class: 'lane-label', x: left - 8, y: lane.y + lane.height / 2 + 4, 'text-anchor': 'end' },
+        `${lane.site} (${lane.bars.length})`));
+      for (const h of lane.held) {
+        const band = svg('rect', { class: 'held', x: x(h.start), y: lane.y, width: Math.max(2, x(h.end) - x(h.start)), height: lane.height });
+        band.append(svg('title', {}, `${h.tunnel} held ${clock(new Date(h.start).toISOString())}–${clock(new Date(h.end).toISOString())}: ${h.cause || ''}`));
+        group.append(band);
+      }
+      for (const r of lane.bars) {
+        const bar = svg('rect', {
+          class: `repair outcome-${r.outcome}`, 'data-tunnel': r.tunnel, 'data-outcome': r.outcome,
+          x: x(r.start), y: lane.y + 2 + r.track * trackHeight, width: Math.max(2, x(r.end) - x(r.start)), height: trackHeight - 2, rx: 1,
+        });
+        bar.append(svg('title', {}, `${r.tunnel}: ${r.rung}${r.attempt ? `, attempt ${r.attempt}` : ''} ${r.outcome}, ` +
+          `${clock(new Date(r.start).toISOString())}, ${((r.end - r.start) / 1000).toFixed(1)} s${r.detail ? ` — ${r.detail}` : ''}`));
+        group.append(bar);
+      }
+      chart.append(group);
+    }
+    const summary = repairs.length === 0 ? 'no repairs in the last hour'
+      : `${repairs.length} repair${repairs.length === 1 ? '' : 's'} in the last hour: ` +
+        ['succeeded', 'running'].concat([...new Set(repairs.map((r) => r.outcome))].filter((o) => o !== 'succeeded' && o !== 'running'))
+          .map((o) => [o, repairs.filter((r) => r.outcome === o).length]).filter(([, n]) => n > 0).map(([o, n]) => `${n} ${o}`).join(' · ');
+    $('fleet-timeline').replaceChildren(chart, el('p', { class: 'hint', 'data-field': 'repair-summary', text: summary }));
+    $('fleet-timeline-range').textContent = fleet.rangeSeconds === 3600 ? 'in the last hour' : `in the last ${shortDuration(fleet.rangeSeconds)}`;
+  }
+
+  function median(sorted) {
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  function renderTimeToRepair(episodes) {
+    const siteNames = sitesOf(tunnels.values()).map(([site]) => site);
+    for (const e of episodes) if (!siteNames.includes(e.site)) siteNames.push(e.site);
+    const rows = siteNames.map((site) => {
+      const ms = episodes.filter((e) => e.site === site).map((e) => e.ms).sort((a, b) => a - b);
+      return { site, count: ms.length, median: ms.length ? median(ms) : null, worst: ms.length ? ms[ms.length - 1] : null };
+    });
+    const scale = Math.max(1000, ...rows.map((r) => r.worst ?? 0));
+    const seconds = (ms) => (ms < 60000 ? `${(ms / 1000).toFixed(1)} s` : duration(ms / 1000));
+    const items = rows.map((r) => {
+      const row = el('div', { class: 'ttr-row', 'data-site': r.site, 'data-episodes': String(r.count) },
+        el('span', { class: 'ttr-site', text: r.site }));
+      if (r.count === 0) {
+        row.append(el('span', { class: 'ttr-bar muted' }, el('span', { text: 'no repaired episode in the last hour' })), el('span', { class: 'ttr-text' }));
+        return row;
+      }
+      row.dataset.medianMs = String(Math.round(r.median));
+      row.dataset.worstMs = String(Math.round(r.worst));
+      const track = el('span', { class: 'ttr-bar' });
+      const chart = svg('svg', { viewBox: '0 0 400 14', preserveAspectRatio: 'none', 'aria-hidden': 'true' });
+      chart.append(svg('line', { class: 'ttr-worst', x1: 0, x2: (r.worst / scale) * 400, y1: 7, y2: 7 }));
+      chart.append(svg('line', { class: 'ttr-worst-end', x1: (r.worst / scale) * 400 - 1, x2: (r.worst / scale) * 400 - 1, y1: 2, y2: 12 }));
+      chart.append(svg('rect', { class: 'ttr-median', x: 0, y: 3, width: Math.max(2, (r.median / scale) * 400), height: 8 }));
+      track.append(chart);
+      row.append(track, el('span', { class: 'ttr-text', 'data-field': 'ttr',
+        text: `median ${seconds(r.median)} · worst ${seconds(r.worst)} · ${r.count} episode${r.count === 1 ? '' : 's'}` }));
+      return row;
+    });
+    $('fleet-ttr').replaceChildren(...(items.length > 0 ? items : [el('p', { class: 'muted', text: 'no sites yet' })]));
+  }
+
+  function setRange(seconds) {
+    fleet.rangeSeconds = seconds;
+    for (const button of document.querySelectorAll('[data-range]')) button.setAttribute('aria-pressed', String(Number(button.dataset.range) === seconds));
+    renderFleetHistory();
+  }
+
   // ---- Start -------------------------------------------------------------------------------------
 
   document.addEventListener('DOMContentLoaded', () => {
@@ -540,6 +881,13 @@
     $('token-dialog').addEventListener('close', () => { if (tokenAnswer) answerToken(null); });
     $('forget-token').addEventListener('click', () => { sessionStorage.removeItem(TOKEN_KEY); showForgetButton(); });
     showForgetButton();
+
+    for (const tab of document.querySelectorAll('[data-view]')) tab.addEventListener('click', () => showView(tab.dataset.view));
+    for (const button of document.querySelectorAll('[data-range]')) button.addEventListener('click', () => setRange(Number(button.dataset.range)));
+    if (location.hash === '#fleet') showView('fleet');
+    setInterval(() => { if (fleetVisible()) refreshFleetHistory(); }, FLEET_REFRESH_MS);
+    // The timeline's "now" moves: redraw it now and then between reads.
+    setInterval(() => { if (fleetVisible() && !fleet.loading) renderFleetHistory(); }, 5000);
 
     setConnection('connecting', 'connecting…');
     loadConfig().finally(connect);
