@@ -30,6 +30,8 @@ public static class ApiListBenchmark
 
         var arms = new List<Arm>
         {
+            // Filled in with a real name once the fleet is up: what one small answer costs on this machine now.
+            new("reference: one tunnel (GET /api/tunnels/{name})", "", null, false),
             new($"before: the whole list built per request (?limit={tunnels}), uncompressed", $"/api/tunnels?limit={tunnels}", null, false),
             new($"before + per-request compression (?limit={tunnels}, gzip by the middleware)", $"/api/tunnels?limit={tunnels}", "gzip", false),
             new("after: cached list, uncompressed", "/api/tunnels", null, false),
@@ -58,6 +60,9 @@ public static class ApiListBenchmark
         await using var run = await FleetSupervisor.StartAsync(files, port, config);
         await run.WaitUntilAsync("every tunnel recovered and observed (/readyz 200)", TimeSpan.FromSeconds(120), async () =>
             (await run.Http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK);
+
+        var someTunnel = (await run.GetJsonAsync("/api/tunnels")).AsArray()[0]!["name"]!.GetValue<string>();
+        arms[0] = arms[0] with { Path = $"/api/tunnels/{someTunnel}" };
 
         using var http = new HttpClient(new SocketsHttpHandler
         {
