@@ -3,9 +3,9 @@ using WgSupervisor.FleetBenchmarks.Support;
 using WgSupervisor.Testing;
 
 // Benchmarks for the fleet (issue 4). They print figures and assert nothing.
-//   dotnet run -c Release --project bench/WgSupervisor.FleetBenchmarks -- storm|scale|journal [--option value ...]
+//   dotnet run -c Release --project bench/WgSupervisor.FleetBenchmarks -- storm|scale|journal|api-list [--option value ...]
 const string Usage = """
-    usage: wgsupervisor-fleet-bench storm|scale|journal [options]
+    usage: wgsupervisor-fleet-bench storm|scale|journal|api-list [options]
       storm    100 simulated tunnels broken at once; concurrency of repairs and time to repair them all
                --tunnels 100 --permits 4 --repair-seconds 1 --stale-after 121 --break-after 118 --verify-timeout 3 --poll 0.5
                --journal sqlite|postgres [--connection-string S] --timeout-minutes 10 [--keep-log FILE]
@@ -14,6 +14,9 @@ const string Usage = """
                (storm and scale: --host-env NAME=VALUE,... sets environment variables of the supervisor, for experiments)
       journal  events/s through TunnelHistory on SQLite and PostgreSQL
                --backends sqlite,postgres --histories 1,10,100 --events 200 --repeat 3 --modes burst,one-by-one --snapshot-every 100 [--postgres URL]
+      api-list GET /api/tunnels at 1,000 simulated tunnels, 4 clients: p50/p99 and bytes per answer, before (built per request,
+               uncompressed) and after (cached, compressed, ETag/304, filtered pages), in one run
+               --tunnels 1000 --clients 4 --seconds 10 --poll 5 [--keep-log FILE]
     The host is src/WgSupervisor.Host/bin/<this configuration>/net10.0/wgsupervisor.dll (or WGSUPERVISOR_BENCH_HOST).
     """;
 
@@ -34,6 +37,7 @@ try
         "storm" => await StormBenchmark.RunAsync(options),
         "scale" => await ScaleBenchmark.RunAsync(options),
         "journal" => await JournalBenchmark.RunAsync(options),
+        "api-list" => await ApiListBenchmark.RunAsync(options),
         _ => throw new ArgumentException($"unknown benchmark '{args[0]}'"),
     };
 }

@@ -46,6 +46,7 @@ public static class SupervisorHost
         builder.Services.AddSingleton(config.Webhooks);
         builder.Services.AddHostedService<WgSupervisor.Host.Notifications.WebhookDispatcher>();
         builder.Services.AddAdminOpenApi();
+        builder.Services.AddFleetListAnswers();
 
         var app = builder.Build();
         if (socketProber is IDisposable disposable) app.Lifetime.ApplicationStopped.Register(disposable.Dispose);
@@ -64,6 +65,7 @@ public static class SupervisorHost
         });
         // The simulation keeps timers and a state file.
         if (adapter is IDisposable backend) app.Lifetime.ApplicationStopped.Register(backend.Dispose);
+        app.UseResponseCompression();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAdminAccess();

@@ -84,6 +84,8 @@ public sealed class AdminApiTests
                      "/api/sites/{site}/pause", "/api/events", "/api/fleet", "/api/stream" })
             Assert.Contains(route, paths);
 
+        // Readiness waits until every tunnel recovered its history and was observed once.
+        await supervisor.WaitUntilAsync("ready", TimeSpan.FromSeconds(60), async () => (await supervisor.Http.GetAsync("/readyz")).IsSuccessStatusCode);
         var ready = await supervisor.Http.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal("healthy", JsonNode.Parse(await ready.Content.ReadAsStringAsync())!["checks"]!["journal"]!["status"]!.GetValue<string>());

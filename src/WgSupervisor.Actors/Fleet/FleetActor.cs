@@ -60,6 +60,8 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, PollStatus> _pollsByNamespace = new(StringComparer.Ordinal);
     private IActorRef _poller = ActorRefs.Nobody;
     private IActorRef? _budgetClient;
+    // Every tunnel has recovered its state and been observed once since start-up: the node is ready, and stays so.
+    private bool _recovered;
 
     public FleetActor(FleetSettings settings, IWireGuard wireGuard, IProber? prober, Func<double> unitRandom, IActorRef? budget)
     {
@@ -125,6 +127,14 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
 
         // From the admin endpoint (of this node or another).
         Receive<GetTunnels>(_ => Sender.Tell(new TunnelList(_roster.Summaries)));
+        Receive<SelectTunnels>(q =>
+        {
+            var (tunnels, more) = _roster.Select(q.Query);
+            Sender.Tell(new TunnelSelection(tunnels, more));
+        });
+        Receive<GetTunnelListIfChanged>(g => Sender.Tell(g.KnownVersion == _roster.Version
+            ? new TunnelListUnchanged(_roster.Version)
+            : new VersionedTunnelList(_roster.Version, _roster.Summaries)));
         Receive<GetTunnel>(g => Sender.Tell(_roster.Find(g.Name) is { } entry ? new TunnelFound(entry.Summary) : new TunnelNotFound(g.Name)));
         Receive<GetFleetStatus>(_ => Sender.Tell(BuildStatus()));
         Receive<RestartTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.RestartRequested(r.By)));
@@ -157,6 +167,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         foreach (var tunnel in _settings.Tunnels) StartTunnel(tunnel);
+        NoteWhetherRecovered();
         if (_settings.PollInterval is { } interval)
             _poller = Context.ActorOf(PollerActor.Props(_settings.Namespaces, interval, _wireGuard, Self), "poller");
         Timers.StartPeriodicTimer(LeaseTimer, ExpireLeases.Instance, LeaseCheckInterval);
@@ -204,6 +215,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         var snapshot = observed.Snapshot;
         RecordPoll(snapshot.Namespace, success: snapshot.At, failure: null, error: null);
         if (_settings.DiscoveryTemplate is { } template) DiscoverNewPeers(snapshot, template);
+        NoteWhetherRecovered();
         foreach (var entry in _roster.InNamespace(snapshot.Namespace))
         {
             var tunnel = entry.Settings;
@@ -281,10 +293,24 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     {
         // Retired tunnels may still report once; they are gone from the view.
         if (!_roster.RecordSummary(changed.Summary)) return;
+        NoteWhetherRecovered();
         TellSharedCauses(_commonCause.Observe(changed.Summary.Name, changed.Summary.EpisodeStartedAt));
         // Live views (the dashboard's stream, metrics, webhooks) listen on the event stream, the cluster on pub-sub.
         Context.System.EventStream.Publish(changed);
         PublishToCluster(changed.Summary);
+    }
+
+    /// <summary>
+    /// Start-up is over once every namespace has been read once (discovery may find tunnels there) and no tunnel is recovering
+    /// any more; later recoveries (a restarted actor, a newly discovered peer) do not undo it.
+    /// </summary>
+    private void NoteWhetherRecovered()
+    {
+        if (_recovered || _roster.RecoveringCount > 0) return;
+        if (_settings.PollInterval is not null &&
+            !_settings.Namespaces.All(ns => _pollsByNamespace.TryGetValue(ns ?? "", out var poll) && poll.LastSuccess is not null)) return;
+        _recovered = true;
+        _log.Info("Every tunnel ({Count}) has recovered its state and been observed: ready", _roster.Count);
     }
 
     private void OnTunnelTerminated(Terminated terminated)
@@ -398,7 +424,9 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         _permits.Waiting.Select(r => r.Tunnel).ToList(),
         _pollsByNamespace.Values.OrderBy(p => p.Namespace ?? "", StringComparer.Ordinal).ToList(),
         _roster.PendingHistoryEvents,
-        _roster.HistoryProblems);
+        _roster.HistoryProblems,
+        _recovered,
+        _roster.Recovering);
 
     // ---- Publication to the cluster ----------------------------------------------------------------
 

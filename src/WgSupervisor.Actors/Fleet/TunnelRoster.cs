@@ -35,11 +35,42 @@ public sealed class TunnelRoster
 
     private readonly Dictionary<string, RosterEntry> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<TunnelKey, string> _namesByKey = new();
+    // The names in order, kept until a tunnel is enlisted or retired: readers page through it without sorting the fleet.
+    private string[]? _sortedNames;
 
     public int Count => _entries.Count;
 
+    /// <summary>Changes whenever a summary changes or a tunnel is enlisted or retired: a reader that saw this version has seen it all.</summary>
+    public long Version { get; private set; }
+
     /// <summary>Every entry, by name (ordinal).</summary>
-    public IEnumerable<RosterEntry> Entries => _entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal);
+    public IEnumerable<RosterEntry> Entries => SortedNames.Select(name => _entries[name]);
+
+    private string[] SortedNames => _sortedNames ??= _entries.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// The summaries the query selects, by name, without building the whole list: a scan from the page's first name that
+    /// stops once the page is full. More: a further summary matches too.
+    /// </summary>
+    public (IReadOnlyList<TunnelSummary> Summaries, bool More) Select(TunnelQuery query)
+    {
+        var names = SortedNames;
+        var selected = new List<TunnelSummary>(Math.Min(query.Limit ?? names.Length, names.Length));
+        for (var i = query.FirstIndexIn(names); i < names.Length; i++)
+        {
+            var summary = _entries[names[i]].Summary;
+            if (!query.Matches(summary)) continue;
+            if (selected.Count == query.Limit) return (selected, true);
+            selected.Add(summary);
+        }
+        return (selected, false);
+    }
+
+    /// <summary>The names of the tunnels that are still recovering (their history, or a first observation), by name.</summary>
+    public IReadOnlyList<string> Recovering => RecoveringCount == 0 ? [] : Entries.Where(e => e.Summary.Recovering).Select(e => e.Name).ToList();
+
+    /// <summary>How many tunnels are still recovering; kept as summaries come, so that asking costs nothing.</summary>
+    public int RecoveringCount { get; private set; }
 
     /// <summary>Every tunnel's latest summary, by name (ordinal).</summary>
     public IReadOnlyList<TunnelSummary> Summaries => Entries.Select(e => e.Summary).ToList();
@@ -76,8 +107,14 @@ public sealed class TunnelRoster
         var entry = _entries.TryGetValue(settings.Name, out var existing)
             ? existing with { Settings = settings, Actor = actor }
             : new RosterEntry(settings, actor, initialSummary);
+        if (existing is null)
+        {
+            _sortedNames = null;
+            if (initialSummary.Recovering) RecoveringCount++;
+        }
         _entries[settings.Name] = entry;
         _namesByKey[settings.Key] = settings.Name;
+        Version++;
         return entry;
     }
 
@@ -86,11 +123,21 @@ public sealed class TunnelRoster
     {
         if (!_entries.Remove(name, out var entry)) return null;
         _namesByKey.Remove(entry.Settings.Key);
+        _sortedNames = null;
+        if (entry.Summary.Recovering) RecoveringCount--;
+        Version++;
         return entry;
     }
 
     /// <summary>Keeps the tunnel's latest summary; false (and nothing kept) when the tunnel is not enlisted (retired).</summary>
-    public bool RecordSummary(TunnelSummary summary) => Update(summary.Name, e => e with { Summary = summary });
+    public bool RecordSummary(TunnelSummary summary)
+    {
+        if (!_entries.TryGetValue(summary.Name, out var entry)) return false;
+        RecoveringCount += (summary.Recovering ? 1 : 0) - (entry.Summary.Recovering ? 1 : 0);
+        _entries[summary.Name] = entry with { Summary = summary };
+        Version++;
+        return true;
+    }
 
     /// <summary>Keeps the latest word of the tunnel's history; false when the tunnel is not enlisted (retired).</summary>
     public bool RecordHistory(string name, HistoryBacklog backlog) => Update(name, e => e with { History = backlog });

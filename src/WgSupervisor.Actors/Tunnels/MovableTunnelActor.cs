@@ -253,5 +253,7 @@ public sealed class MovableTunnelActor : ReceiveActor, IWithTimers, IWithUnbound
         Reason = _partnerCarries ? $"standing by: node {_partner} carries this tunnel" : $"standing by for node {_partner}",
         InterfacePresent = _lastObservation?.InterfacePresent ?? false,
         ObservedAt = _lastObservation?.At,
+        // Standing by is this node's decision, not a state read from the journal.
+        Recovering = false,
     }));
 }

@@ -227,7 +227,7 @@ public sealed partial class TunnelActor
 
     private void Publish()
     {
-        var summary = _watch.Summary(_state);
+        var summary = _watch.Summary(_state, awaitsFirstObservation: _polled);
         if (summary == _lastPublished) return;
         _lastPublished = summary;
         _fleet.Tell(new TunnelToFleet.TunnelChanged(summary));

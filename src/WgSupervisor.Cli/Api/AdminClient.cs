@@ -52,7 +52,11 @@ public sealed class AdminClient : IDisposable
 
     private static SocketsHttpHandler Handler(ClientSettings settings)
     {
-        var handler = new SocketsHttpHandler { ConnectTimeout = settings.Timeout, AllowAutoRedirect = false };
+        // A thousand tunnels are ~800 kB of JSON and ~60 kB compressed (the host keeps the list compressed).
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = settings.Timeout, AllowAutoRedirect = false, AutomaticDecompression = System.Net.DecompressionMethods.All,
+        };
         if (settings.TrustedAuthorities is { } authorities)
         {
             // The server's chain must end at one of these CAs (and at no system root); SslStream still checks the host name

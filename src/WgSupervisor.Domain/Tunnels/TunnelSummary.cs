@@ -7,6 +7,8 @@ namespace WgSupervisor.Domain.Tunnels;
 /// tunnel is unhealthy; null otherwise.</param>
 /// <param name="Diagnosis">The latest diagnosis in words ("site lost its session", "endpoint moved to 10.0.0.2").</param>
 /// <param name="EpisodeStartedAt">When the current episode (first stale since the last healthy) began.</param>
+/// <param name="Recovering">The tunnel's supervisor is still reading its history, or (when the fleet polls) has not observed the
+/// tunnel once since it started: <see cref="Phase"/> is what the journal said, or nothing yet, not what the tunnel is now.</param>
 /// <remarks>
 /// The admin API, the cluster serializer and the CLI read these properties by name: keep names and types.
 /// Built in one place from a running tunnel (<see cref="TunnelWatch.Summary"/>), always with named arguments.
@@ -37,9 +39,10 @@ public sealed record TunnelSummary(
     DateTimeOffset? QuarantinedUntil = null,
     string? Cause = null,
     string? Diagnosis = null,
-    DateTimeOffset? EpisodeStartedAt = null)
+    DateTimeOffset? EpisodeStartedAt = null,
+    bool Recovering = false)
 {
-    /// <summary>A tunnel whose actor has not reported yet (its history is being read).</summary>
+    /// <summary>A tunnel whose actor has not reported yet (its history is being read): recovering.</summary>
     public static TunnelSummary NotYetObserved(TunnelSettings settings, string node) => new(
         Name: settings.Name,
         Node: node,
@@ -49,7 +52,7 @@ public sealed record TunnelSummary(
         Site: settings.Site,
         Phase: TunnelPhase.Unknown,
         PhaseSince: null,
-        Reason: "starting",
+        Reason: "reading its history from the journal",
         LatestHandshake: null,
         RxBytes: 0,
         TxBytes: 0,
@@ -59,7 +62,8 @@ public sealed record TunnelSummary(
         RepairCount: 0,
         CurrentRepair: null,
         LastRepair: null,
-        BackoffUntil: null);
+        BackoffUntil: null,
+        Recovering: true);
 
     public IReadOnlyList<string> WarningsOrEmpty => Warnings ?? [];
 

@@ -225,9 +225,12 @@ public sealed class TunnelWatch
     private static bool InEpisode(TunnelState state) => state.EpisodeStartedAt is not null;
 
     /// <summary>The tunnel as the operator sees it, in <paramref name="state"/>.</summary>
-    public TunnelSummary Summary(TunnelState state)
+    /// <param name="awaitsFirstObservation">Observations are coming (the fleet polls): until the first, the tunnel is shown
+    /// as recovering, its phase being only what the journal said.</param>
+    public TunnelSummary Summary(TunnelState state, bool awaitsFirstObservation = false)
     {
         var peer = LastObservation?.Peer;
+        var recovering = awaitsFirstObservation && LastObservation is null;
         return new TunnelSummary(
             Name: _settings.Name,
             Node: _node,
@@ -237,7 +240,7 @@ public sealed class TunnelWatch
             Site: _settings.Site,
             Phase: state.Phase,
             PhaseSince: state.PhaseSince,
-            Reason: state.Reason,
+            Reason: recovering ? $"recovered from the journal{(state.Reason is { } reason ? $" ({reason})" : "")}; waiting for a first observation" : state.Reason,
             LatestHandshake: peer?.LatestHandshake,
             RxBytes: peer?.RxBytes ?? 0,
             TxBytes: peer?.TxBytes ?? 0,
@@ -254,6 +257,7 @@ public sealed class TunnelWatch
             QuarantinedUntil: state.QuarantinedUntil,
             Cause: InEpisode(state) ? Diagnosis?.Cause.ToWireName() : null,
             Diagnosis: InEpisode(state) ? Diagnosis?.Description : null,
-            EpisodeStartedAt: state.EpisodeStartedAt);
+            EpisodeStartedAt: state.EpisodeStartedAt,
+            Recovering: recovering);
     }
 }

@@ -10,6 +10,15 @@ namespace WgSupervisor.Host.Admin;
 /// <summary>A tunnel as the API shows it, with where it lives and how fresh the information is.</summary>
 public sealed record TunnelView(TunnelSummary Summary, NodeStatus NodeStatus, DateTimeOffset? InformationSince, IReadOnlyList<string> ClaimedAlsoBy);
 
+/// <summary>The tunnels a query selected; More: further tunnels match past the last one (the next page starts after it).</summary>
+public sealed record TunnelViewPage(IReadOnlyList<TunnelView> Tunnels, bool More);
+
+/// <summary>
+/// The whole list and its version (null: this directory cannot tell versions, every list is new); Tunnels is null when the
+/// version asked about is still current.
+/// </summary>
+public sealed record VersionedTunnelViews(long? Version, IReadOnlyList<TunnelView>? Tunnels);
+
 /// <summary>
 /// Where the admin API finds tunnels and sends commands: this node's fleet on its own, or — in a cluster —
 /// the cluster view (every node's tunnels) and the owning node's fleet. Handlers never call node after node.
@@ -17,6 +26,12 @@ public sealed record TunnelView(TunnelSummary Summary, NodeStatus NodeStatus, Da
 public interface ITunnelDirectory
 {
     Task<IReadOnlyList<TunnelView>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>The tunnels the query selects, filtered and paged where the tunnels are kept (a local fleet: in its roster).</summary>
+    Task<TunnelViewPage> SelectAsync(TunnelQuery query, CancellationToken cancellationToken);
+
+    /// <summary>The whole list, unless <paramref name="knownVersion"/> is still its version (then only the version comes back).</summary>
+    Task<VersionedTunnelViews> ListIfChangedAsync(long? knownVersion, CancellationToken cancellationToken);
 
     Task<TunnelView?> FindAsync(string name, CancellationToken cancellationToken);
 
@@ -36,6 +51,20 @@ public sealed class LocalTunnelDirectory(IRequiredActor<FleetActor> fleet, strin
         var list = await fleet.ActorRef.Ask<TunnelList>(new GetTunnels(), AdminEndpoints.AskTimeout, cancellationToken);
         return list.Tunnels.Select(View).ToList();
     }
+
+    public async Task<TunnelViewPage> SelectAsync(TunnelQuery query, CancellationToken cancellationToken)
+    {
+        var selection = await fleet.ActorRef.Ask<TunnelSelection>(new SelectTunnels(query), AdminEndpoints.AskTimeout, cancellationToken);
+        return new TunnelViewPage(selection.Tunnels.Select(View).ToList(), selection.More);
+    }
+
+    public async Task<VersionedTunnelViews> ListIfChangedAsync(long? knownVersion, CancellationToken cancellationToken) =>
+        await fleet.ActorRef.Ask<object>(new GetTunnelListIfChanged(knownVersion), AdminEndpoints.AskTimeout, cancellationToken) switch
+        {
+            VersionedTunnelList list => new VersionedTunnelViews(list.Version, list.Tunnels.Select(View).ToList()),
+            TunnelListUnchanged unchanged => new VersionedTunnelViews(unchanged.Version, null),
+            var other => throw new InvalidOperationException($"the fleet answered {other.GetType().Name} to a list request"),
+        };
 
     public async Task<TunnelView?> FindAsync(string name, CancellationToken cancellationToken) =>
         await fleet.ActorRef.Ask<object>(new GetTunnel(name), AdminEndpoints.AskTimeout, cancellationToken) is TunnelFound found ? View(found.Tunnel) : null;
@@ -64,6 +93,25 @@ public sealed class ClusterTunnelDirectory(IRequiredActor<ClusterViewActor> view
             cancellationToken);
         return tunnels.Items.Select(t => new TunnelView(t.Tunnel, t.NodeStatus, t.InformationSince, t.ClaimedAlsoBy)).ToList();
     }
+
+    /// <summary>
+    /// The cluster view hands over every node's tunnels at once: filtered and paged here, before any answer is built. A page
+    /// holds up to Limit names (a name on two nodes, a standby and its carrier, never straddles two pages).
+    /// </summary>
+    public async Task<TunnelViewPage> SelectAsync(TunnelQuery query, CancellationToken cancellationToken)
+    {
+        var names = (await ListAsync(cancellationToken))
+            .Where(t => query.Matches(t.Summary) && (query.After is null || string.CompareOrdinal(t.Summary.Name, query.After) > 0))
+            .GroupBy(t => t.Summary.Name, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Take(query.Limit is { } limit ? limit + 1 : int.MaxValue).ToList();
+        var more = query.Limit is { } most && names.Count > most;
+        return new TunnelViewPage((more ? names[..^1] : names).SelectMany(g => g.OrderBy(t => t.Summary.Node, StringComparer.Ordinal)).ToList(), more);
+    }
+
+    /// <summary>The cluster view keeps no version: every list is new (its answer still gets an ETag, from its content).</summary>
+    public async Task<VersionedTunnelViews> ListIfChangedAsync(long? knownVersion, CancellationToken cancellationToken) =>
+        new(null, await ListAsync(cancellationToken));
 
     public async Task<TunnelView?> FindAsync(string name, CancellationToken cancellationToken)
     {

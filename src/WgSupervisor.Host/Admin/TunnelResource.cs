@@ -55,12 +55,27 @@ public sealed record TunnelResource(
             NodeStatus = view.NodeStatus.ToString().ToLowerInvariant(),
             InformationAgeSeconds = view.InformationSince is { } since ? Math.Max(0, Math.Round((now - since).TotalSeconds, 1)) : null,
             State = nodeDown ? "node-down" : resource.State,
-            LastKnownState = nodeDown ? resource.State : null,
+            LastKnownState = nodeDown ? resource.State : resource.LastKnownState,
             ClaimedAlsoBy = view.ClaimedAlsoBy.Count > 0 ? view.ClaimedAlsoBy : null,
         };
     }
 
-    public static TunnelResource From(TunnelSummary s, DateTimeOffset now) => new(
+    /// <summary>
+    /// A tunnel still recovering reads "recovering" (never a default state): beside it, the state its journal gave it,
+    /// once read (null while the history is being read, or when the journal knew nothing of it).
+    /// </summary>
+    public static TunnelResource From(TunnelSummary s, DateTimeOffset now)
+    {
+        var resource = FromSummary(s, now);
+        return s.Recovering
+            ? resource with { State = RecoveringState, LastKnownState = s.PhaseSince is null && s.Phase == TunnelPhase.Unknown ? null : resource.State }
+            : resource;
+    }
+
+    /// <summary>The state of a tunnel whose history is being read, or that has not been observed since start-up.</summary>
+    public const string RecoveringState = "recovering";
+
+    private static TunnelResource FromSummary(TunnelSummary s, DateTimeOffset now) => new(
         s.Name, s.Node, s.Namespace, s.Interface, s.PeerPublicKey, s.Site, StateName(s.Phase), s.Reason, s.PhaseSince,
         s.HandshakeAgeSeconds(now), s.LatestHandshake, s.RxBytes, s.TxBytes, s.Endpoint, s.InterfacePresent, s.ObservedAt, s.RepairCount,
         s.CurrentRepair is { } c ? new RepairResource(c.Rung.ToWireName(), null, c.StartedAt, null, null) : null,
@@ -71,7 +86,7 @@ public sealed record TunnelResource(
         Cause: s.Cause, Diagnosis: s.Diagnosis, EpisodeStartedAt: s.EpisodeStartedAt);
 
     /// <summary>Every state a tunnel can be in, as the API spells it (the ?state= filter takes these).</summary>
-    public static IReadOnlyList<string> StateNames => Enum.GetValues<TunnelPhase>().Select(StateName).ToList();
+    public static IReadOnlyList<string> StateNames => [.. Enum.GetValues<TunnelPhase>().Select(StateName), RecoveringState];
 
     public static string StateName(TunnelPhase phase) => phase.ToString().ToLowerInvariant();
 

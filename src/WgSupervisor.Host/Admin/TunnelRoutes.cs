@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Tunnels;
+using WgSupervisor.Domain.Tunnels;
 using static WgSupervisor.Actors.Fleet.FleetProtocol;
 using static WgSupervisor.Actors.Tunnels.MovableTunnelProtocol;
 using WgSupervisor.Host.Admin.Contracts;
@@ -15,22 +16,21 @@ public static class TunnelRoutes
 
     public static void MapTunnelRoutes(this RouteGroupBuilder api)
     {
-        api.MapGet("/tunnels", async (string? state, string? site, string? node, ITunnelDirectory directory, ActorSystem system,
-            CancellationToken ct) =>
+        api.MapGet("/tunnels", async (string? state, string? site, string? node, string? limit, string? after, HttpContext http,
+            ITunnelDirectory directory, FleetListCache fleetList, ActorSystem system, CancellationToken ct) =>
         {
-            if (!RouteParameters.TryPhase(state, out var phase))
-                return Problems.BadParameter("state", $"one of {string.Join(", ", TunnelResource.StateNames)}");
-            if (site is not null && RouteParameters.CheckName(site, "site") is { } badSite) return badSite;
-            if (node is not null && RouteParameters.CheckName(node, "node") is { } badNode) return badNode;
+            if (ParseListQuery(state, site, node, limit, after, out var query) is { } invalid) return invalid;
+            // The whole list, the common question (wgsup, the dashboard), comes from the cache: one serialization per change.
+            if (query == TunnelQuery.All) return await FleetListAnswer.WriteAsync(http, fleetList, ct);
+            var page = await directory.SelectAsync(query, ct);
+            if (page.More) http.Response.Headers.Link = $"<{NextPage(http.Request, page.Tunnels[^1].Summary.Name)}>; rel=\"next\"";
             var now = system.Scheduler.Now;
-            return Results.Ok((await directory.ListAsync(ct))
-                .Where(t => phase is null || t.Summary.Phase == phase)
-                .Where(t => site is null || t.Summary.Site == site)
-                .Where(t => node is null || t.Summary.Node == node)
-                .Select(t => TunnelResource.From(t, now)));
-        }).WithSummary("Every supervised tunnel (of every node in a cluster), optionally filtered by state, site and node")
+            return Results.Ok(page.Tunnels.Select(t => TunnelResource.From(t, now)));
+        }).WithSummary("Every supervised tunnel (of every node in a cluster), optionally filtered by state, site and node; " +
+                       "?limit=&after= pages it (Link: rel=next); the whole list carries an ETag (304 while unchanged)")
             .WithName("listTunnels").WithTags(ApiTags.Tunnels)
-            .Produces<IReadOnlyList<TunnelResource>>().ProducesProblem(StatusCodes.Status400BadRequest);
+            .Produces<IReadOnlyList<TunnelResource>>().Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
 
         api.MapGet("/tunnels/{name}", async (string name, ITunnelDirectory directory, ActorSystem system, CancellationToken ct) =>
         {
@@ -115,6 +115,33 @@ public static class TunnelRoutes
         }).WithSummary("The members of the cluster (this node alone, outside a cluster): status, roles, tunnels, age of the information")
             .WithName("listNodes").WithTags(ApiTags.Cluster).Produces<IReadOnlyList<NodeResource>>();
     }
+
+    /// <summary>Largest page of ?limit= (the whole list needs none).</summary>
+    public const int MaxPage = 10_000;
+
+    /// <summary>The list's query from its parameters; else the problem that names the parameter at fault.</summary>
+    private static IResult? ParseListQuery(string? state, string? site, string? node, string? limit, string? after, out TunnelQuery query)
+    {
+        query = TunnelQuery.All;
+        var recovering = string.Equals(state, TunnelResource.RecoveringState, StringComparison.OrdinalIgnoreCase);
+        TunnelPhase? phase = null;
+        if (!recovering && !RouteParameters.TryPhase(state, out phase))
+            return Problems.BadParameter("state", $"one of {string.Join(", ", TunnelResource.StateNames)}");
+        if (site is not null && RouteParameters.CheckName(site, "site") is { } badSite) return badSite;
+        if (node is not null && RouteParameters.CheckName(node, "node") is { } badNode) return badNode;
+        if (!RouteParameters.TryInt(limit, 0, 1, MaxPage, out var take)) return Problems.BadParameter("limit", $"a whole number from 1 to {MaxPage}");
+        if (!string.IsNullOrEmpty(after) && RouteParameters.CheckName(after, "after") is { } badAfter) return badAfter;
+        query = new TunnelQuery(phase, recovering ? true : null, site, node, string.IsNullOrEmpty(after) ? null : after,
+            string.IsNullOrEmpty(limit) ? null : take);
+        return null;
+    }
+
+    /// <summary>This request's URL with after= the last name of this page: the next page, with the same filters and limit.</summary>
+    private static string NextPage(HttpRequest request, string lastName) =>
+        request.PathBase + request.Path + QueryString.Create(request.Query
+            .Where(q => !q.Key.Equals("after", StringComparison.OrdinalIgnoreCase))
+            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
+            .Append(new KeyValuePair<string, string?>("after", lastName)));
 
     private static async Task<IResult> CommandAsync(string name, ITunnelDirectory directory, Func<string, object> command, string by,
         CancellationToken ct)

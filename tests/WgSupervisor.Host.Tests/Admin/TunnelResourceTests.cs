@@ -36,9 +36,10 @@ public sealed class TunnelResourceTests
     }
 
     [Fact]
-    public void The_state_filter_names_every_phase_including_held()
+    public void The_state_filter_names_every_phase_including_held_and_recovering()
     {
-        Assert.Equal(Enum.GetValues<TunnelPhase>().Length, TunnelResource.StateNames.Count);
+        Assert.Equal(Enum.GetValues<TunnelPhase>().Length + 1, TunnelResource.StateNames.Count);
+        Assert.Contains("recovering", TunnelResource.StateNames);
         Assert.Contains("held", TunnelResource.StateNames);
         Assert.Contains("standby", TunnelResource.StateNames);
     }
