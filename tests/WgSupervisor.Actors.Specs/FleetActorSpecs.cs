@@ -126,6 +126,18 @@ public sealed class FleetActorSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_move_of_a_tunnel_without_a_standby_is_rejected_at_once_and_an_unknown_one_is_not_found()
+    {
+        var fleet = StartFleet(1, PermitLimits.Default);
+        MakeAllHealthy(fleet);
+
+        var rejected = Ask<TunnelProtocol.CommandRejected>(fleet, new MovableTunnelProtocol.MoveTunnel("t0", "gw2", "operator:alice"));
+
+        Assert.Contains("no standby", rejected.Reason);
+        Assert.Equal(new TunnelNotFound("nope"), Ask<TunnelNotFound>(fleet, new MovableTunnelProtocol.MoveTunnel("nope", "gw2", "operator:alice")));
+    }
+
+    [Fact]
     public void A_restart_request_is_forwarded_to_the_tunnel_which_answers_the_asker()
     {
         var fleet = StartFleet(2, PermitLimits.Default);

@@ -139,7 +139,14 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         Receive<GetFleetStatus>(_ => Sender.Tell(BuildStatus()));
         Receive<RestartTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.RestartRequested(r.By)));
         Receive<GetTunnelSamples>(g => ForwardToTunnel(g.Name, TunnelProtocol.GetSamples.Instance));
-        Receive<MoveTunnel>(m => ForwardToTunnel(m.Name, m));
+        Receive<MoveTunnel>(m =>
+        {
+            // Only a tunnel with a partner gateway (and a cluster to reach it) can move; any other would never answer.
+            if (_roster.Find(m.Name) is { } entry && (entry.Settings.PartnerNode is null || _settings.Cluster is null))
+                Sender.Tell(new TunnelProtocol.CommandRejected(m.Name,
+                    "this tunnel has no standby gateway: give it Standby (on its primary) and Primary (on the standby) to move it"));
+            else ForwardToTunnel(m.Name, m);
+        });
         Receive<TakeOverTunnel>(t => ForwardToTunnel(t.Name, t));
         Receive<PauseTunnel>(p => ForwardToTunnel(p.Name, new TunnelProtocol.PauseRequested(p.By, p.Reason)));
         Receive<ResumeTunnel>(r => ForwardToTunnel(r.Name, new TunnelProtocol.ResumeRequested(r.By)));
