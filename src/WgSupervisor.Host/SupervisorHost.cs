@@ -50,15 +50,18 @@ public static class SupervisorHost
 
         var app = builder.Build();
         if (socketProber is IDisposable disposable) app.Lifetime.ApplicationStopped.Register(disposable.Dispose);
-        // A node the cluster downed (split-brain resolution) terminates its actor system: the process follows,
-        // with an exit code that tells its service manager to start it again (it then rejoins).
+        // An actor system that shuts itself down (the cluster downed this node, or remoting gave up after a failed TLS handshake)
+        // takes the process with it, with an exit code that tells the service manager to start it again (it then rejoins).
+        // Only a stop asked of the host (SIGTERM, Ctrl-C: Akka.Hosting's ClrExitReason) ends with 0.
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var system = app.Services.GetRequiredService<Akka.Actor.ActorSystem>();
             system.WhenTerminated.ContinueWith(_ =>
             {
-                if (app.Lifetime.ApplicationStopping.IsCancellationRequested) return;
-                Log.Warning("The actor system terminated (this node was downed by the cluster): stopping; restart to rejoin");
+                var reason = Akka.Actor.CoordinatedShutdown.Get(system).ShutdownReason;
+                if (reason is null or Akka.Actor.CoordinatedShutdown.ClrExitReason) return;
+                Log.Warning("The actor system shut down ({Reason}): stopping with exit code {ExitCode}; a restart rejoins the cluster",
+                    reason.GetType().Name, ExitDowned);
                 Environment.ExitCode = ExitDowned;
                 app.Lifetime.StopApplication();
             }, TaskScheduler.Default);

@@ -30,5 +30,29 @@ public sealed class PeerCertificatesTests : IDisposable
         Assert.Null(peers.OwnExpiry);
     }
 
+    [Fact]
+    public void A_peer_that_dialled_in_under_another_name_is_found_by_the_non_loopback_address_it_came_from()
+    {
+        var peers = new PeerCertificates();
+        using var dialledIn = _pki.Certificate("cn-not-the-node-name", TimeSpan.FromDays(20));
+        using var local = _pki.Certificate("other-local-name", TimeSpan.FromDays(30));
+
+        peers.Accepted("[::ffff:10.250.200.3]:51282", dialledIn);
+        peers.Accepted("[::ffff:127.0.0.1]:51283", local);
+
+        Assert.Equal(new DateTimeOffset(dialledIn.NotAfter.ToUniversalTime()), peers.ExpiryOf("n3-run", "akka.ssl.tcp://wgsupervisor@10.250.200.3:4053"));
+        // Several nodes may share loopback: an address there names no one.
+        Assert.Null(peers.ExpiryOf("n4-run", "akka.ssl.tcp://wgsupervisor@127.0.0.1:4054"));
+    }
+
+    [Theory]
+    [InlineData("akka.ssl.tcp://wgsupervisor@10.250.200.2:4053", "10.250.200.2")]
+    [InlineData("[::ffff:10.250.200.3]:51282", "10.250.200.3")]
+    [InlineData("[fd00::3]:51282", "fd00::3")]
+    [InlineData("akka.ssl.tcp://wgsupervisor@gw-2.example.net:4053", null)]
+    [InlineData("[::1]:51282", null)]
+    public void The_host_of_a_peer_is_its_ip_address_unless_a_name_or_loopback(string peer, string? host) =>
+        Assert.Equal(host, PeerCertificates.HostOf(peer)?.ToString());
+
     public void Dispose() => _pki.Dispose();
 }
