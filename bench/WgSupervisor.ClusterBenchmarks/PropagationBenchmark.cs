@@ -16,6 +16,9 @@ namespace WgSupervisor.ClusterBenchmarks;
 ///     three nodes (1→2, 2→3, 3→1).
 /// (2) GET /api/tunnels on one node (the cluster view: 900 tunnels) while every node polls: sequential requests,
 ///     each timed to the last byte of the body.
+/// Two arms in one run, one after the other with fresh nodes: the nodes talking plain TCP (akka.tcp, allowed on
+/// loopback), then mutual TLS (akka.ssl.tcp, certificates from `wgsupervisor certs`); then both side by side with
+/// the relative difference of the propagation percentiles.
 /// </summary>
 public static class PropagationBenchmark
 {
@@ -23,7 +26,45 @@ public static class PropagationBenchmark
 
     private static readonly TimeSpan ChangeLimit = TimeSpan.FromSeconds(30);
 
+    /// <summary>What one arm measured, in milliseconds.</summary>
+    private sealed record Figures(ClusterTransport Transport, List<double> Pause, List<double> Resume, List<double> Post, int Failures);
+
     public static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
+    {
+        using var certificates = await ClusterCertificates.IssueAsync(options.Nodes);
+        Console.WriteLine(certificates.Printed);
+        Console.WriteLine(certificates.Describe());
+        var arms = new List<Figures>();
+        foreach (var transport in new[] { ClusterTransport.Plaintext, ClusterTransport.Tls(certificates) })
+        {
+            Console.WriteLine();
+            Console.WriteLine($"=== arm: {transport.Name} ({transport.Scheme})");
+            arms.Add(await RunArmAsync(options, transport, cancellationToken));
+        }
+
+        var (plain, tls) = (arms[0], arms[1]);
+        Console.WriteLine();
+        Console.WriteLine($"Propagation over {tls.Transport.Name} next to {plain.Transport.Name} (same run, same settings; difference = TLS / plaintext - 1)");
+        Console.WriteLine("| measurement | plaintext p50 | TLS p50 | plaintext p99 | TLS p99 | p99 difference | plaintext mean | TLS mean |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var (what, pick) in new (string, Func<Figures, List<double>>)[]
+                 {
+                     ("pause: POST to owner → 'paused' in another node's API", f => f.Pause),
+                     ("resume: POST to owner → no longer 'paused' in another node's API", f => f.Resume),
+                     ("pause: POST round trip (202 from the owner)", f => f.Post),
+                 })
+        {
+            var (a, b) = (pick(plain), pick(tls));
+            Console.WriteLine($"| {what} | {Stats.Ms(Stats.Percentile(a, 50))} | {Stats.Ms(Stats.Percentile(b, 50))} | " +
+                              $"{Stats.Ms(Stats.Percentile(a, 99))} | {Stats.Ms(Stats.Percentile(b, 99))} | " +
+                              $"{Stats.Relative(Stats.Percentile(b, 99), Stats.Percentile(a, 99))} | " +
+                              $"{Stats.Ms(a.DefaultIfEmpty(double.NaN).Average())} | {Stats.Ms(b.DefaultIfEmpty(double.NaN).Average())} |");
+        }
+        Console.WriteLine($"changes not seen within {ChangeLimit.TotalSeconds:0} s: plaintext {plain.Failures}, TLS {tls.Failures}");
+        return 0;
+    }
+
+    private static async Task<Figures> RunArmAsync(Options options, ClusterTransport transport, CancellationToken cancellationToken)
     {
         var run = Guid.NewGuid().ToString("N")[..6];
         var clock = Stopwatch.StartNew();
@@ -31,7 +72,7 @@ public static class PropagationBenchmark
         var clusterPorts = Enumerable.Range(0, options.Nodes).Select(_ => SupervisorProcess.FreePort()).ToArray();
         var nodes = new List<SupervisorProcess>();
         Console.WriteLine($"propagation: {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1 " +
-                          $"(admin ports {string.Join(", ", adminPorts)}; Akka ports {string.Join(", ", clusterPorts)}), PostgreSQL journal, " +
+                          $"(admin ports {string.Join(", ", adminPorts)}; Akka ports {string.Join(", ", clusterPorts)}, {transport.Name}), PostgreSQL journal, " +
                           $"PollIntervalSeconds {options.PollSeconds.ToString(CultureInfo.InvariantCulture)}, run {run}");
         try
         {
@@ -39,7 +80,8 @@ public static class PropagationBenchmark
             {
                 var name = $"p{i + 1}-{run}";
                 var started = clock.Elapsed;
-                nodes.Add(await ClusterNode.StartAsync(name, Config(options, name, i, adminPorts, clusterPorts), adminPorts[i], cancellationToken));
+                nodes.Add(await ClusterNode.StartAsync(name, transport.Apply(Config(options, name, i, adminPorts, clusterPorts, transport), i), adminPorts[i],
+                    cancellationToken));
                 Console.WriteLine($"  {name} (pid {nodes[i].ProcessId}) answers /healthz after {(clock.Elapsed - started).TotalSeconds:0.0} s");
             }
             var total = options.Nodes * options.TunnelsPerNode;
@@ -111,7 +153,7 @@ public static class PropagationBenchmark
             }
 
             Console.WriteLine();
-            Console.WriteLine($"Cluster propagation, {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1, PostgreSQL journal, " +
+            Console.WriteLine($"Cluster propagation over {transport.Name}, {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1, PostgreSQL journal, " +
                               $"poll every {options.PollSeconds.ToString(CultureInfo.InvariantCulture)} s; owner → observer rotating 1→2, 2→3, 3→1; " +
                               $"observer polled every ~20 ms; {failures} change(s) not seen within {ChangeLimit.TotalSeconds:0} s");
             Console.WriteLine(Stats.Header);
@@ -122,7 +164,7 @@ public static class PropagationBenchmark
             Console.WriteLine(Stats.Row("GET /api/tunnels/{name} on the observer (the polls above)", pollGetMs));
             Console.WriteLine(Stats.Row($"GET /api/tunnels on {listNode.Name} ({count} tunnels, {bytes / 1024.0:0} KiB)", listMs));
             Console.WriteLine($"CPU of each node over {idleSeconds} s of polling only, no requests (100 % = one core): {string.Join(", ", idleCpu)}");
-            return 0;
+            return new Figures(transport, pauseMs, resumeMs, postMs, failures);
         }
         catch
         {
@@ -192,7 +234,7 @@ public static class PropagationBenchmark
         }
     }
 
-    private static object Config(Options options, string name, int index, int[] adminPorts, int[] clusterPorts) => new
+    private static object Config(Options options, string name, int index, int[] adminPorts, int[] clusterPorts, ClusterTransport transport) => new
     {
         NodeName = name,
         Admin = new { Url = $"http://127.0.0.1:{adminPorts[index]}" },
@@ -206,7 +248,7 @@ public static class PropagationBenchmark
         Cluster = new
         {
             Enabled = true, Hostname = "127.0.0.1", Port = clusterPorts[index],
-            SeedNodes = clusterPorts.Take(2).Select(p => $"akka.tcp://wgsupervisor@127.0.0.1:{p}").ToArray(),
+            SeedNodes = clusterPorts.Take(2).Select(transport.Seed).ToArray(),
         },
     };
 }

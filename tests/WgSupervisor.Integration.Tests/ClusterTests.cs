@@ -8,10 +8,11 @@ using Xunit.Abstractions;
 namespace WgSupervisor.Integration.Tests;
 
 /// <summary>
-/// Three gateways, each a real supervisor process in its own network namespace on a shared LAN, with the
-/// PostgreSQL journal and simulated tunnels: one view from every node, the cluster-wide restart budget (at most
-/// C in flight, never two for one site), a node killed and rejoining, a command sent to the wrong node carried
-/// out by the owner, and a partition resolved by downing the minority.
+/// Three gateways, each a real supervisor process in its own network namespace on a shared LAN, talking over mutual
+/// TLS (certificates from the real `wgsupervisor certs` command, akka.ssl.tcp seed nodes), with the PostgreSQL journal
+/// and simulated tunnels: one view from every node, the cluster-wide restart budget (at most C in flight, never two for
+/// one site), a node killed and rejoining, a command sent to the wrong node carried out by the owner, and a partition
+/// resolved by downing the minority.
 /// </summary>
 [Collection(RealWireGuardCollection.Name)]
 public sealed class ClusterTests(ITestOutputHelper output)
@@ -22,6 +23,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private static readonly string[] SharedSites = ["site-a", "site-b"];
 
     private readonly Dictionary<int, StringBuilder> _logs = new();
+    private string? _certificates;
 
     [SkippableFact]
     public async Task Three_gateways_share_one_view_one_budget_survive_a_kill_route_commands_and_resolve_a_partition()
@@ -33,9 +35,12 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var journal = lab.ExposePostgres(postgres);
         var run = Guid.NewGuid().ToString("N")[..6];
         var processes = new Dictionary<int, Process>();
-        var clients = Enumerable.Range(1, Nodes).ToDictionary(n => n, n => Client(n));
+        var clients = Enumerable.Range(1, Nodes).ToDictionary(n => n, n => Client(lab, n));
         try
         {
+            _certificates = (await lab.IssueCertificatesAsync("cluster", Enumerable.Range(1, Nodes))).Directory;
+            output.WriteLine(ClusterTls.Describe(_certificates, Enumerable.Range(1, Nodes)));
+
             // (a) every node lists every node's tunnels within 10 s of start.
             for (var node = 1; node <= Nodes; node++) processes[node] = Start(lab, config, node, run, journal);
             foreach (var node in processes.Keys) await WaitAsync($"n{node} answers", TimeSpan.FromSeconds(90), () => HealthyAsync(clients[node]));
@@ -46,6 +51,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
             output.WriteLine($"(a) every node listed all tunnels {allStarted.Elapsed.TotalSeconds:0.0} s after the last node answered");
             var nodes = await GetAsync(clients[2], "/api/nodes");
             Assert.Equal(Nodes, nodes.AsArray().Count(n => n!["status"]!.GetValue<string>() == "up"));
+            // The members know each other by their TLS addresses: the cluster formed over akka.ssl.tcp, not plain TCP.
+            Assert.All(nodes.AsArray(), n => Assert.StartsWith("akka.ssl.tcp://", n!["address"]!.GetValue<string>()));
+            output.WriteLine($"(a) members: {string.Join(", ", nodes.AsArray().Select(n => n!["address"]!.GetValue<string>()))}");
 
             // (b) tunnels on all nodes break and are repaired: never more than C in flight, never two for one site.
             await WaitAsync("repairs on every node", TimeSpan.FromSeconds(60), async () =>
@@ -140,7 +148,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         File.WriteAllText(path, SupervisorProcess.ToJson(new
         {
             NodeName = $"n{node}-{run}",
-            Admin = new { Url = $"http://{ClusterLab.NodeAddress(node)}:5080" },
+            Admin = new { Url = $"http://{lab.NodeAddress(node)}:5080" },
             PollIntervalSeconds = 1,
             MaxConcurrentRestarts = 2,
             Discover = false,
@@ -151,8 +159,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
             Journal = new { Provider = "PostgreSql", ConnectionString = journal },
             Cluster = new
             {
-                Enabled = true, Hostname = ClusterLab.NodeAddress(node), Port = 4053, MaxConcurrentRestarts = Budget,
-                SeedNodes = new[] { $"akka.tcp://wgsupervisor@{ClusterLab.NodeAddress(1)}:4053", $"akka.tcp://wgsupervisor@{ClusterLab.NodeAddress(2)}:4053" },
+                Enabled = true, Hostname = lab.NodeAddress(node), Port = 4053, MaxConcurrentRestarts = Budget,
+                SeedNodes = new[] { $"akka.ssl.tcp://wgsupervisor@{lab.NodeAddress(1)}:4053", $"akka.ssl.tcp://wgsupervisor@{lab.NodeAddress(2)}:4053" },
+                Tls = ClusterTls.Settings(_certificates!, node),
                 SplitBrain = new { Strategy = "keep-majority", StableAfterSeconds = 10 },
             },
             Defaults = new
@@ -174,9 +183,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
         return lab.StartNode(node, path, line => { lock (log) log.AppendLine(line); });
     }
 
-    private static HttpClient Client(int node)
+    private static HttpClient Client(ClusterLab lab, int node)
     {
-        var client = new HttpClient { BaseAddress = new Uri($"http://{ClusterLab.NodeAddress(node)}:5080"), Timeout = TimeSpan.FromSeconds(10) };
+        var client = new HttpClient { BaseAddress = new Uri($"http://{lab.NodeAddress(node)}:5080"), Timeout = TimeSpan.FromSeconds(10) };
         client.DefaultRequestHeaders.Authorization = new("Bearer", SupervisorProcess.AdminToken);
         return client;
     }
