@@ -2,10 +2,12 @@ using Serilog;
 using WgSupervisor.Host;
 using WgSupervisor.Host.Configuration;
 using WgSupervisor.Host.Demo;
+using WgSupervisor.Host.Security;
 
 // wgsupervisor [--config PATH]   run the supervisor (default config: config/wgsupervisor.json)
 // wgsupervisor demo              build a real WireGuard lab in network namespaces and supervise it (root)
 // wgsupervisor check [--config PATH]   validate the configuration and exit
+// wgsupervisor certs --out DIR [--days N] NODE=HOST[,HOST...] ...   make the cluster CA and node certificates for remoting TLS
 
 const int ExitConfigError = 2;
 var arguments = CommandLine.Parse(args);
@@ -15,6 +17,8 @@ if (arguments.Error is { } usage)
     Console.Error.WriteLine(CommandLine.Usage);
     return ExitConfigError;
 }
+// Needs no configuration (it makes the files a configuration then names).
+if (arguments.Command == "certs") return CertsCommand.Run(arguments.CommandArguments, Console.Out, Console.Error);
 
 SupervisorHost.ConfigureLogging();
 try

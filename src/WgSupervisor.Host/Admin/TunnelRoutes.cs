@@ -82,13 +82,16 @@ public static class TunnelRoutes
                 : CommandAsync(name, directory, by => new MoveTunnel(name, to, by), AdminEndpoints.Operator(http), ct))
             .RequireToken().WithSummary("Move a tunnel that has a standby to the other gateway (?to=NODE)");
 
-        api.MapGet("/nodes", async (ITunnelDirectory directory, ActorSystem system, CancellationToken ct) =>
+        api.MapGet("/nodes", async (ITunnelDirectory directory, ActorSystem system, Security.PeerCertificates certificates, CancellationToken ct) =>
         {
             var now = system.Scheduler.Now;
+            // A local directory names this node without an address; a cluster one by the address remoting gives it.
+            var self = system is ExtendedActorSystem extended ? extended.Provider.DefaultAddress.ToString() : null;
             return Results.Ok((await directory.NodesAsync(ct)).Select(n => new
             {
                 name = n.Name, address = n.Address, status = n.Status.ToString().ToLowerInvariant(), roles = n.Roles, tunnels = n.Tunnels,
                 lastHeard = n.LastHeard, informationAgeSeconds = n.LastHeard is { } heard ? Math.Round((now - heard).TotalSeconds, 1) : (double?)null,
+                certificateExpiresAt = n.Address is null || n.Address == self ? certificates.OwnExpiry : certificates.ExpiryOf(n.Address),
             }));
         }).WithSummary("The members of the cluster (this node alone, outside a cluster): status, roles, tunnels, age of the information");
     }

@@ -15,6 +15,7 @@ using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Ports;
 using WgSupervisor.Host.Configuration;
+using WgSupervisor.Host.Security;
 
 namespace WgSupervisor.Host.Hosting;
 
@@ -29,6 +30,7 @@ public static class AkkaSetup
     public static IServiceCollection AddWgSupervisorAkka(this IServiceCollection services, SupervisorSettings config, IWireGuard wireGuard,
         IProber prober)
     {
+        var tls = services.AddClusterTls(config);
         var journal = JournalOptionsFor(config.Journal);
         services.AddHealthChecks()
             .AddCheck(JournalHealthCheck.Name, new JournalHealthCheck(config.Journal, journal.Journal.ConnectionString!), HealthStatus.Degraded,
@@ -63,10 +65,7 @@ public static class AkkaSetup
                     loggers.ClearLoggers();
                     loggers.AddLogger<Akka.Logger.Serilog.SerilogLogger>();
                 })
-                .WithRemoting(new RemoteOptions
-                {
-                    HostName = config.Cluster.Hostname, Port = config.Cluster.Port, PublicHostName = config.Cluster.PublicHostname,
-                })
+                .WithRemoting(RemotingOptionsFor(config.Cluster, tls))
                 .WithClustering(new ClusterOptions
                 {
                     Roles = [SupervisorRole, .. config.Cluster.Roles ?? []],
@@ -98,9 +97,27 @@ public static class AkkaSetup
         });
     }
 
-    /// <summary>This node's own Akka address as the others reach it.</summary>
+    /// <summary>This node's own Akka address as the others reach it (akka.ssl.tcp:// with remoting TLS).</summary>
     public static string AddressOf(SupervisorClusterSettings cluster) =>
-        $"akka.tcp://{ActorSystemName}@{cluster.PublicHostname ?? cluster.Hostname}:{cluster.Port}";
+        $"{cluster.Scheme}://{ActorSystemName}@{cluster.PublicHostname ?? cluster.Hostname}:{cluster.Port}";
+
+    /// <summary>
+    /// Where remoting listens and, with <paramref name="tls"/>, mutual TLS through Akka's own DotNetty transport: both ends present a
+    /// certificate, and ours validates the peer's (chain to the cluster CA or a pinned thumbprint) in place of the system store.
+    /// </summary>
+    public static RemoteOptions RemotingOptionsFor(SupervisorClusterSettings cluster, ClusterTls? tls) => new()
+    {
+        HostName = cluster.Hostname, Port = cluster.Port, PublicHostName = cluster.PublicHostname,
+        EnableSsl = tls is not null,
+        Ssl = tls is null ? new SslOptions() : new SslOptions
+        {
+            X509Certificate = tls.Certificate,
+            SuppressValidation = false,
+            RequireMutualAuthentication = true,
+            ValidateCertificateHostname = tls.Settings.ValidateHostname,
+            CustomValidator = tls.Validator.Callback,
+        },
+    };
 
     private static Akka.Cluster.Hosting.SBR.SplitBrainResolverOption SplitBrainOf(SupervisorClusterSettings cluster) => cluster.SplitBrain switch
     {
