@@ -16,9 +16,9 @@ namespace WgSupervisor.ClusterBenchmarks;
 ///     three nodes (1→2, 2→3, 3→1).
 /// (2) GET /api/tunnels on one node (the cluster view: 900 tunnels) while every node polls: sequential requests,
 ///     each timed to the last byte of the body.
-/// Two arms in one run, one after the other with fresh nodes: the nodes talking plain TCP (akka.tcp, allowed on
-/// loopback), then mutual TLS (akka.ssl.tcp, certificates from `wgsupervisor certs`); then both side by side with
-/// the relative difference of the propagation percentiles.
+/// Two arms in one run, at the same time (two clusters on distinct ports, the changes of both interleaved in time):
+/// the nodes talking plain TCP (akka.tcp, allowed on loopback) and mutual TLS (akka.ssl.tcp, certificates from
+/// `wgsupervisor certs`); then both side by side with the relative difference of the propagation percentiles.
 /// </summary>
 public static class PropagationBenchmark
 {
@@ -34,13 +34,25 @@ public static class PropagationBenchmark
         using var certificates = await ClusterCertificates.IssueAsync(options.Nodes);
         Console.WriteLine(certificates.Printed);
         Console.WriteLine(certificates.Describe());
-        var arms = new List<Figures>();
-        foreach (var transport in new[] { ClusterTransport.Plaintext, ClusterTransport.Tls(certificates) })
+        // Both arms at once, each its own cluster on its own ports, so that both see the same machine (on a shared, busy one
+        // the load changes more from minute to minute than TLS could change a figure); each arm's lines are printed when it ends.
+        var transports = new[] { ClusterTransport.Plaintext, ClusterTransport.Tls(certificates) };
+        var logs = transports.Select(_ => new StringWriter()).ToArray();
+        var running = transports.Select((transport, i) => RunArmAsync(options, transport, logs[i], cancellationToken)).ToArray();
+        try
         {
-            Console.WriteLine();
-            Console.WriteLine($"=== arm: {transport.Name} ({transport.Scheme})");
-            arms.Add(await RunArmAsync(options, transport, cancellationToken));
+            await Task.WhenAll(running);
         }
+        finally
+        {
+            for (var i = 0; i < transports.Length; i++)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"=== arm: {transports[i].Name} ({transports[i].Scheme}), run at the same time as the other");
+                Console.Write(logs[i].ToString());
+            }
+        }
+        var arms = running.Select(r => r.Result).ToList();
 
         var (plain, tls) = (arms[0], arms[1]);
         Console.WriteLine();
@@ -51,7 +63,7 @@ public static class PropagationBenchmark
                  {
                      ("pause: POST to owner → 'paused' in another node's API", f => f.Pause),
                      ("resume: POST to owner → no longer 'paused' in another node's API", f => f.Resume),
-                     ("pause: POST round trip (202 from the owner)", f => f.Post),
+                     ("pause: POST round trip (202 from the owner; no remoting: the machine's noise)", f => f.Post),
                  })
         {
             var (a, b) = (pick(plain), pick(tls));
@@ -64,14 +76,14 @@ public static class PropagationBenchmark
         return 0;
     }
 
-    private static async Task<Figures> RunArmAsync(Options options, ClusterTransport transport, CancellationToken cancellationToken)
+    private static async Task<Figures> RunArmAsync(Options options, ClusterTransport transport, TextWriter log, CancellationToken cancellationToken)
     {
         var run = Guid.NewGuid().ToString("N")[..6];
         var clock = Stopwatch.StartNew();
         var adminPorts = Enumerable.Range(0, options.Nodes).Select(_ => SupervisorProcess.FreePort()).ToArray();
         var clusterPorts = Enumerable.Range(0, options.Nodes).Select(_ => SupervisorProcess.FreePort()).ToArray();
         var nodes = new List<SupervisorProcess>();
-        Console.WriteLine($"propagation: {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1 " +
+        log.WriteLine($"propagation: {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1 " +
                           $"(admin ports {string.Join(", ", adminPorts)}; Akka ports {string.Join(", ", clusterPorts)}, {transport.Name}), PostgreSQL journal, " +
                           $"PollIntervalSeconds {options.PollSeconds.ToString(CultureInfo.InvariantCulture)}, run {run}");
         try
@@ -82,7 +94,7 @@ public static class PropagationBenchmark
                 var started = clock.Elapsed;
                 nodes.Add(await ClusterNode.StartAsync(name, transport.Apply(Config(options, name, i, adminPorts, clusterPorts, transport), i), adminPorts[i],
                     cancellationToken));
-                Console.WriteLine($"  {name} (pid {nodes[i].ProcessId}) answers /healthz after {(clock.Elapsed - started).TotalSeconds:0.0} s");
+                log.WriteLine($"  {name} (pid {nodes[i].ProcessId}) answers /healthz after {(clock.Elapsed - started).TotalSeconds:0.0} s");
             }
             var total = options.Nodes * options.TunnelsPerNode;
             var formed = clock.Elapsed;
@@ -93,7 +105,7 @@ public static class PropagationBenchmark
                     var up = (await GetAsync(node, "/api/nodes", cancellationToken)).AsArray().Count(n => n!["status"]!.GetValue<string>() == "up");
                     return up == options.Nodes && tunnels.Count == total && tunnels.All(t => t["state"]!.GetValue<string>() == "healthy");
                 }, cancellationToken);
-            Console.WriteLine($"  every node lists {total} healthy tunnels {(clock.Elapsed - formed).TotalSeconds:0.0} s after the last node answered");
+            log.WriteLine($"  every node lists {total} healthy tunnels {(clock.Elapsed - formed).TotalSeconds:0.0} s after the last node answered");
             // Let the first journal writes (one 'healthy' event per tunnel) and the start-up JIT settle.
             await Task.Delay(TimeSpan.FromSeconds(15), cancellationToken);
             // What the nodes cost while they only poll and publish (no requests from here).
@@ -101,7 +113,7 @@ public static class PropagationBenchmark
             var cpuBefore = nodes.Select(n => CpuTime(n.ProcessId)).ToList();
             await Task.Delay(TimeSpan.FromSeconds(idleSeconds), cancellationToken);
             var idleCpu = nodes.Select((n, i) => $"{n.Name} {(CpuTime(n.ProcessId) - cpuBefore[i]).TotalSeconds / idleSeconds * 100:0.0} %").ToList();
-            Console.WriteLine($"  CPU of each node over {idleSeconds} s of polling only (100 % = one core): {string.Join(", ", idleCpu)}");
+            log.WriteLine($"  CPU of each node over {idleSeconds} s of polling only (100 % = one core): {string.Join(", ", idleCpu)}");
 
             // (1) propagation of a pause (and of the resume) from the owner to another node.
             var byNode = (await TunnelsAsync(nodes[0], cancellationToken))
@@ -131,7 +143,7 @@ public static class PropagationBenchmark
                 catch (TimeoutException e)
                 {
                     failures++;
-                    Console.WriteLine($"  change {i + 1} ({tunnel}): {e.Message}");
+                    log.WriteLine($"  change {i + 1} ({tunnel}): {e.Message}");
                     await owner.Http.PostAsync($"/api/tunnels/{tunnel}/resume", null, cancellationToken);
                 }
                 await Task.Delay(100, cancellationToken);
@@ -152,18 +164,18 @@ public static class PropagationBenchmark
                 if (i == 0) count = JsonNode.Parse(body)!.AsArray().Count;
             }
 
-            Console.WriteLine();
-            Console.WriteLine($"Cluster propagation over {transport.Name}, {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1, PostgreSQL journal, " +
+            log.WriteLine();
+            log.WriteLine($"Cluster propagation over {transport.Name}, {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1, PostgreSQL journal, " +
                               $"poll every {options.PollSeconds.ToString(CultureInfo.InvariantCulture)} s; owner → observer rotating 1→2, 2→3, 3→1; " +
                               $"observer polled every ~20 ms; {failures} change(s) not seen within {ChangeLimit.TotalSeconds:0} s");
-            Console.WriteLine(Stats.Header);
-            Console.WriteLine(Stats.Row("pause: POST to owner → 'paused' in another node's API", pauseMs));
-            Console.WriteLine(Stats.Row("resume: POST to owner → no longer 'paused' in another node's API", resumeMs));
-            Console.WriteLine(Stats.Row("pause: POST round trip (202 from the owner)", postMs));
-            Console.WriteLine(Stats.Row("pause: POST → 'paused' in the owner's own API (first read after the 202)", localMs));
-            Console.WriteLine(Stats.Row("GET /api/tunnels/{name} on the observer (the polls above)", pollGetMs));
-            Console.WriteLine(Stats.Row($"GET /api/tunnels on {listNode.Name} ({count} tunnels, {bytes / 1024.0:0} KiB)", listMs));
-            Console.WriteLine($"CPU of each node over {idleSeconds} s of polling only, no requests (100 % = one core): {string.Join(", ", idleCpu)}");
+            log.WriteLine(Stats.Header);
+            log.WriteLine(Stats.Row("pause: POST to owner → 'paused' in another node's API", pauseMs));
+            log.WriteLine(Stats.Row("resume: POST to owner → no longer 'paused' in another node's API", resumeMs));
+            log.WriteLine(Stats.Row("pause: POST round trip (202 from the owner)", postMs));
+            log.WriteLine(Stats.Row("pause: POST → 'paused' in the owner's own API (first read after the 202)", localMs));
+            log.WriteLine(Stats.Row("GET /api/tunnels/{name} on the observer (the polls above)", pollGetMs));
+            log.WriteLine(Stats.Row($"GET /api/tunnels on {listNode.Name} ({count} tunnels, {bytes / 1024.0:0} KiB)", listMs));
+            log.WriteLine($"CPU of each node over {idleSeconds} s of polling only, no requests (100 % = one core): {string.Join(", ", idleCpu)}");
             return new Figures(transport, pauseMs, resumeMs, postMs, failures);
         }
         catch
@@ -176,7 +188,7 @@ public static class PropagationBenchmark
             foreach (var node in nodes) await node.DisposeAsync();
             var left = nodes.Where(n => File.Exists($"/proc/{n.ProcessId}/cmdline") &&
                                         File.ReadAllText($"/proc/{n.ProcessId}/cmdline").Contains("wgsupervisor.dll", StringComparison.Ordinal)).ToList();
-            Console.WriteLine(left.Count == 0 ? "all nodes stopped" : $"warning: still running: {string.Join(", ", left.Select(n => n.ProcessId))}");
+            log.WriteLine(left.Count == 0 ? "all nodes stopped" : $"warning: still running: {string.Join(", ", left.Select(n => n.ProcessId))}");
         }
     }
 
