@@ -55,7 +55,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             Assert.Equal(Nodes, nodes.AsArray().Count(n => n!["status"]!.GetValue<string>() == "up"));
             // The members know each other by their TLS addresses: the cluster formed over akka.ssl.tcp, not plain TCP.
             Assert.All(nodes.AsArray(), n => Assert.StartsWith("akka.ssl.tcp://", n!["address"]!.GetValue<string>()));
-            output.WriteLine($"(a) members: {string.Join(", ", nodes.AsArray().Select(n => n!["address"]!.GetValue<string>()))}");
+            output.WriteLine($"(a) members: {string.Join(", ", nodes.AsArray().Select(n => $"{n!["address"]} (certificate expires {n["certificateExpiresAt"]})"))}");
 
             // (b) tunnels on all nodes break and are repaired: never more than C in flight, never two for one site.
             await WaitAsync("repairs on every node", TimeSpan.FromSeconds(60), async () =>
