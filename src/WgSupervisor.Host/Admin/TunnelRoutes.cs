@@ -91,7 +91,7 @@ public static class TunnelRoutes
             {
                 name = n.Name, address = n.Address, status = n.Status.ToString().ToLowerInvariant(), roles = n.Roles, tunnels = n.Tunnels,
                 lastHeard = n.LastHeard, informationAgeSeconds = n.LastHeard is { } heard ? Math.Round((now - heard).TotalSeconds, 1) : (double?)null,
-                certificateExpiresAt = n.Address is null || n.Address == self ? certificates.OwnExpiry : certificates.ExpiryOf(n.Address),
+                certificateExpiresAt = n.Address is null || n.Address == self ? certificates.OwnExpiry : certificates.ExpiryOf(n.Name, n.Address),
             }));
         }).WithSummary("The members of the cluster (this node alone, outside a cluster): status, roles, tunnels, age of the information");
     }

@@ -17,6 +17,8 @@ public sealed record MonitoredCertificate(string Usage, X509Certificate2 Certifi
 public sealed class CertificateExpiryMonitor(IEnumerable<MonitoredCertificate> certificates, NodeIdentity node, ILogger<CertificateExpiryMonitor> log,
     TimeProvider clock) : BackgroundService
 {
+    private readonly IReadOnlyList<MonitoredCertificate> _certificates = certificates.ToList();
+
     public static readonly TimeSpan WarnAhead = TimeSpan.FromDays(30);
     public static readonly TimeSpan CheckEvery = TimeSpan.FromDays(1);
 
@@ -27,19 +29,26 @@ public sealed class CertificateExpiryMonitor(IEnumerable<MonitoredCertificate> c
     public static readonly Gauge Expiry = Metrics.CreateGauge("wgsupervisor_tls_certificate_expiry_seconds",
         "Unix time when the certificate this node presents expires (NotAfter), by usage (remoting, admin).", "node", "usage");
 
+    /// <summary>The metric and the first warnings before the host goes on: a node that starts with a certificate about to end says so at once.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var certificate in _certificates)
+            Expiry.WithLabels(node.Name, certificate.Usage).Set(certificate.ExpiresAt.ToUnixTimeSeconds());
+        WarnOfEndingCertificates();
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var monitored = certificates.ToList();
-        foreach (var certificate in monitored)
-            Expiry.WithLabels(node.Name, certificate.Usage).Set(certificate.ExpiresAt.ToUnixTimeSeconds());
-        if (monitored.Count == 0) return;
+        if (_certificates.Count == 0) return;
         using var timer = new PeriodicTimer(CheckEvery, clock);
-        do
-        {
-            foreach (var warning in monitored.Select(c => WarningFor(c, clock.GetUtcNow())).OfType<string>())
-                log.LogWarning("{Warning}", warning);
-        }
-        while (await WaitAsync(timer, stoppingToken));
+        while (await WaitAsync(timer, stoppingToken)) WarnOfEndingCertificates();
+    }
+
+    private void WarnOfEndingCertificates()
+    {
+        foreach (var warning in _certificates.Select(c => WarningFor(c, clock.GetUtcNow())).OfType<string>())
+            log.LogWarning("{Warning}", warning);
     }
 
     /// <summary>The warning due for <paramref name="certificate"/> at <paramref name="now"/>, or null when it has more than <see cref="WarnAhead"/> left.</summary>

@@ -132,7 +132,8 @@ public static partial class CertsCommand
         if (hasCertificate || hasKey)
             throw new IOException($"{(hasCertificate ? certificateFile : keyFile)} exists without {(hasCertificate ? keyFile : certificateFile)}: "
                 + "restore the missing file, or remove both to make a new CA (then every node needs a new certificate)");
-        var ca = CertificateAuthority.Create("wgsupervisor cluster CA", now);
+        // A name of its own, so that a refusal ("issuer ...") tells this cluster's CA from another made by the same command.
+        var ca = CertificateAuthority.Create($"wgsupervisor cluster CA {Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}", now);
         WriteFile(keyFile, ca.KeyPem(), Secret, output);
         WriteFile(certificateFile, ca.Certificate.ExportCertificatePem(), Public, output);
         return ca;

@@ -78,6 +78,7 @@ public static partial class ClusterTlsSection
     private static IReadOnlyList<string> ThumbprintsOf(KeyReader key)
     {
         var thumbprints = new List<string>();
+        if (key.Text is not null) key.Problem("is a list of thumbprints, like [ \"3F2A...\" ]");
         foreach (var item in key.Items)
         {
             var normalised = (item.Value ?? "").Replace(":", "").Replace(" ", "").ToUpperInvariant();

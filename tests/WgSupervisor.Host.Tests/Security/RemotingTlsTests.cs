@@ -33,7 +33,9 @@ public sealed class RemotingTlsTests : IDisposable
         Assert.Equal("ping", reply);
         Assert.StartsWith("akka.ssl.tcp://wgsupervisor@127.0.0.1:", a.Address);
         // The dialling side knows the peer's certificate by the Akka address it dialled, as /api/nodes looks it up.
-        Assert.Equal(new DateTimeOffset(a.Tls.Certificate.NotAfter.ToUniversalTime()), b.Peers.ExpiryOf(a.Address));
+        Assert.Equal(new DateTimeOffset(a.Tls.Certificate.NotAfter.ToUniversalTime()), b.Peers.ExpiryOf("not-its-name", a.Address));
+        // The side dialled in to answers over the same connection: it knows the peer by its certificate's name (the node's).
+        Assert.Equal(new DateTimeOffset(b.Tls.Certificate.NotAfter.ToUniversalTime()), a.Peers.ExpiryOf("b", b.Address));
         Assert.Equal((0, 0), (a.Tls.Validator.Refused, b.Tls.Validator.Refused));
     }
 
@@ -57,7 +59,7 @@ public sealed class RemotingTlsTests : IDisposable
 
         await Assert.ThrowsAsync<AskTimeoutException>(() => b.System.ActorSelection($"{stranger.Address}/user/echo").Ask<string>("ping", NoReply));
         Assert.True(b.Tls.Validator.Refused > 0, "the cluster node refused the stranger's certificate when dialling it");
-        Assert.Null(b.Peers.ExpiryOf(stranger.Address));
+        Assert.Null(b.Peers.ExpiryOf("stranger", stranger.Address));
     }
 
     private static ClusterTlsSettings Tls(TestPki trusted, CertificateSource certificate) => new(certificate, trusted.CaFile, []);
