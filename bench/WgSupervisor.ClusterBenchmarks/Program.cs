@@ -8,7 +8,10 @@ using static WgSupervisor.Testing.BenchArguments;
 // Both start real supervisor processes (src/WgSupervisor.Host/bin/<Configuration>/net10.0/wgsupervisor.dll) on 127.0.0.1 with
 // the PostgreSQL journal (bash scripts/postgres.sh start; the connection string from WGSUPERVISOR_TEST_POSTGRES, --postgres,
 // or the one scripts/postgres.sh prints); takeover builds real wireguard-go labs in network namespaces (root).
-// Everything they start is stopped by PID and every namespace removed, also on failure and on Ctrl-C.
+// Each runs two arms in the same run: the nodes talking plain TCP (akka.tcp, allowed on loopback) and mutual TLS (akka.ssl.tcp,
+// Cluster:Tls with certificates made by `wgsupervisor certs` in a temporary directory) — propagation runs both clusters at the same
+// time, takeover interleaves their repetitions — and prints both with the relative difference.
+// Everything they start is stopped by PID and every namespace and certificate directory removed, also on failure and on Ctrl-C.
 
 const string DefaultPostgres = "Host=127.0.0.1;Port=5432;Database=wgsup_test;Username=wgsup_test;Password=wgsup_test_password";
 const string Usage = """

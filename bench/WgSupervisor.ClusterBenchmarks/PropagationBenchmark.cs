@@ -16,6 +16,9 @@ namespace WgSupervisor.ClusterBenchmarks;
 ///     three nodes (1→2, 2→3, 3→1).
 /// (2) GET /api/tunnels on one node (the cluster view: 900 tunnels) while every node polls: sequential requests,
 ///     each timed to the last byte of the body.
+/// Two arms in one run, at the same time (two clusters on distinct ports, the changes of both interleaved in time):
+/// the nodes talking plain TCP (akka.tcp, allowed on loopback) and mutual TLS (akka.ssl.tcp, certificates from
+/// `wgsupervisor certs`); then both side by side with the relative difference of the propagation percentiles.
 /// </summary>
 public static class PropagationBenchmark
 {
@@ -23,15 +26,65 @@ public static class PropagationBenchmark
 
     private static readonly TimeSpan ChangeLimit = TimeSpan.FromSeconds(30);
 
+    /// <summary>What one arm measured, in milliseconds.</summary>
+    private sealed record Figures(ClusterTransport Transport, List<double> Pause, List<double> Resume, List<double> Post, int Failures);
+
     public static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
+    {
+        using var certificates = await ClusterCertificates.IssueAsync(options.Nodes);
+        Console.WriteLine(certificates.Printed);
+        Console.WriteLine(certificates.Describe());
+        // Both arms at once, each its own cluster on its own ports, so that both see the same machine (on a shared, busy one
+        // the load changes more from minute to minute than TLS could change a figure); each arm's lines are printed when it ends.
+        var transports = new[] { ClusterTransport.Plaintext, ClusterTransport.Tls(certificates) };
+        var logs = transports.Select(_ => new StringWriter()).ToArray();
+        var running = transports.Select((transport, i) => RunArmAsync(options, transport, logs[i], cancellationToken)).ToArray();
+        try
+        {
+            await Task.WhenAll(running);
+        }
+        finally
+        {
+            for (var i = 0; i < transports.Length; i++)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"=== arm: {transports[i].Name} ({transports[i].Scheme}), run at the same time as the other");
+                Console.Write(logs[i].ToString());
+            }
+        }
+        var arms = running.Select(r => r.Result).ToList();
+
+        var (plain, tls) = (arms[0], arms[1]);
+        Console.WriteLine();
+        Console.WriteLine($"Propagation over {tls.Transport.Name} next to {plain.Transport.Name} (same run, same settings; difference = TLS / plaintext - 1)");
+        Console.WriteLine("| measurement | plaintext p50 | TLS p50 | plaintext p99 | TLS p99 | p99 difference | plaintext mean | TLS mean |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var (what, pick) in new (string, Func<Figures, List<double>>)[]
+                 {
+                     ("pause: POST to owner → 'paused' in another node's API", f => f.Pause),
+                     ("resume: POST to owner → no longer 'paused' in another node's API", f => f.Resume),
+                     ("pause: POST round trip (202 from the owner; no remoting: the machine's noise)", f => f.Post),
+                 })
+        {
+            var (a, b) = (pick(plain), pick(tls));
+            Console.WriteLine($"| {what} | {Stats.Ms(Stats.Percentile(a, 50))} | {Stats.Ms(Stats.Percentile(b, 50))} | " +
+                              $"{Stats.Ms(Stats.Percentile(a, 99))} | {Stats.Ms(Stats.Percentile(b, 99))} | " +
+                              $"{Stats.Relative(Stats.Percentile(b, 99), Stats.Percentile(a, 99))} | " +
+                              $"{Stats.Ms(a.DefaultIfEmpty(double.NaN).Average())} | {Stats.Ms(b.DefaultIfEmpty(double.NaN).Average())} |");
+        }
+        Console.WriteLine($"changes not seen within {ChangeLimit.TotalSeconds:0} s: plaintext {plain.Failures}, TLS {tls.Failures}");
+        return 0;
+    }
+
+    private static async Task<Figures> RunArmAsync(Options options, ClusterTransport transport, TextWriter log, CancellationToken cancellationToken)
     {
         var run = Guid.NewGuid().ToString("N")[..6];
         var clock = Stopwatch.StartNew();
         var adminPorts = Enumerable.Range(0, options.Nodes).Select(_ => SupervisorProcess.FreePort()).ToArray();
         var clusterPorts = Enumerable.Range(0, options.Nodes).Select(_ => SupervisorProcess.FreePort()).ToArray();
         var nodes = new List<SupervisorProcess>();
-        Console.WriteLine($"propagation: {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1 " +
-                          $"(admin ports {string.Join(", ", adminPorts)}; Akka ports {string.Join(", ", clusterPorts)}), PostgreSQL journal, " +
+        log.WriteLine($"propagation: {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1 " +
+                          $"(admin ports {string.Join(", ", adminPorts)}; Akka ports {string.Join(", ", clusterPorts)}, {transport.Name}), PostgreSQL journal, " +
                           $"PollIntervalSeconds {options.PollSeconds.ToString(CultureInfo.InvariantCulture)}, run {run}");
         try
         {
@@ -39,8 +92,9 @@ public static class PropagationBenchmark
             {
                 var name = $"p{i + 1}-{run}";
                 var started = clock.Elapsed;
-                nodes.Add(await ClusterNode.StartAsync(name, Config(options, name, i, adminPorts, clusterPorts), adminPorts[i], cancellationToken));
-                Console.WriteLine($"  {name} (pid {nodes[i].ProcessId}) answers /healthz after {(clock.Elapsed - started).TotalSeconds:0.0} s");
+                nodes.Add(await ClusterNode.StartAsync(name, transport.Apply(Config(options, name, i, adminPorts, clusterPorts, transport), i), adminPorts[i],
+                    cancellationToken));
+                log.WriteLine($"  {name} (pid {nodes[i].ProcessId}) answers /healthz after {(clock.Elapsed - started).TotalSeconds:0.0} s");
             }
             var total = options.Nodes * options.TunnelsPerNode;
             var formed = clock.Elapsed;
@@ -51,7 +105,7 @@ public static class PropagationBenchmark
                     var up = (await GetAsync(node, "/api/nodes", cancellationToken)).AsArray().Count(n => n!["status"]!.GetValue<string>() == "up");
                     return up == options.Nodes && tunnels.Count == total && tunnels.All(t => t["state"]!.GetValue<string>() == "healthy");
                 }, cancellationToken);
-            Console.WriteLine($"  every node lists {total} healthy tunnels {(clock.Elapsed - formed).TotalSeconds:0.0} s after the last node answered");
+            log.WriteLine($"  every node lists {total} healthy tunnels {(clock.Elapsed - formed).TotalSeconds:0.0} s after the last node answered");
             // Let the first journal writes (one 'healthy' event per tunnel) and the start-up JIT settle.
             await Task.Delay(TimeSpan.FromSeconds(15), cancellationToken);
             // What the nodes cost while they only poll and publish (no requests from here).
@@ -59,7 +113,7 @@ public static class PropagationBenchmark
             var cpuBefore = nodes.Select(n => CpuTime(n.ProcessId)).ToList();
             await Task.Delay(TimeSpan.FromSeconds(idleSeconds), cancellationToken);
             var idleCpu = nodes.Select((n, i) => $"{n.Name} {(CpuTime(n.ProcessId) - cpuBefore[i]).TotalSeconds / idleSeconds * 100:0.0} %").ToList();
-            Console.WriteLine($"  CPU of each node over {idleSeconds} s of polling only (100 % = one core): {string.Join(", ", idleCpu)}");
+            log.WriteLine($"  CPU of each node over {idleSeconds} s of polling only (100 % = one core): {string.Join(", ", idleCpu)}");
 
             // (1) propagation of a pause (and of the resume) from the owner to another node.
             var byNode = (await TunnelsAsync(nodes[0], cancellationToken))
@@ -89,7 +143,7 @@ public static class PropagationBenchmark
                 catch (TimeoutException e)
                 {
                     failures++;
-                    Console.WriteLine($"  change {i + 1} ({tunnel}): {e.Message}");
+                    log.WriteLine($"  change {i + 1} ({tunnel}): {e.Message}");
                     await owner.Http.PostAsync($"/api/tunnels/{tunnel}/resume", null, cancellationToken);
                 }
                 await Task.Delay(100, cancellationToken);
@@ -110,19 +164,19 @@ public static class PropagationBenchmark
                 if (i == 0) count = JsonNode.Parse(body)!.AsArray().Count;
             }
 
-            Console.WriteLine();
-            Console.WriteLine($"Cluster propagation, {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1, PostgreSQL journal, " +
+            log.WriteLine();
+            log.WriteLine($"Cluster propagation over {transport.Name}, {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1, PostgreSQL journal, " +
                               $"poll every {options.PollSeconds.ToString(CultureInfo.InvariantCulture)} s; owner → observer rotating 1→2, 2→3, 3→1; " +
                               $"observer polled every ~20 ms; {failures} change(s) not seen within {ChangeLimit.TotalSeconds:0} s");
-            Console.WriteLine(Stats.Header);
-            Console.WriteLine(Stats.Row("pause: POST to owner → 'paused' in another node's API", pauseMs));
-            Console.WriteLine(Stats.Row("resume: POST to owner → no longer 'paused' in another node's API", resumeMs));
-            Console.WriteLine(Stats.Row("pause: POST round trip (202 from the owner)", postMs));
-            Console.WriteLine(Stats.Row("pause: POST → 'paused' in the owner's own API (first read after the 202)", localMs));
-            Console.WriteLine(Stats.Row("GET /api/tunnels/{name} on the observer (the polls above)", pollGetMs));
-            Console.WriteLine(Stats.Row($"GET /api/tunnels on {listNode.Name} ({count} tunnels, {bytes / 1024.0:0} KiB)", listMs));
-            Console.WriteLine($"CPU of each node over {idleSeconds} s of polling only, no requests (100 % = one core): {string.Join(", ", idleCpu)}");
-            return 0;
+            log.WriteLine(Stats.Header);
+            log.WriteLine(Stats.Row("pause: POST to owner → 'paused' in another node's API", pauseMs));
+            log.WriteLine(Stats.Row("resume: POST to owner → no longer 'paused' in another node's API", resumeMs));
+            log.WriteLine(Stats.Row("pause: POST round trip (202 from the owner)", postMs));
+            log.WriteLine(Stats.Row("pause: POST → 'paused' in the owner's own API (first read after the 202)", localMs));
+            log.WriteLine(Stats.Row("GET /api/tunnels/{name} on the observer (the polls above)", pollGetMs));
+            log.WriteLine(Stats.Row($"GET /api/tunnels on {listNode.Name} ({count} tunnels, {bytes / 1024.0:0} KiB)", listMs));
+            log.WriteLine($"CPU of each node over {idleSeconds} s of polling only, no requests (100 % = one core): {string.Join(", ", idleCpu)}");
+            return new Figures(transport, pauseMs, resumeMs, postMs, failures);
         }
         catch
         {
@@ -134,7 +188,7 @@ public static class PropagationBenchmark
             foreach (var node in nodes) await node.DisposeAsync();
             var left = nodes.Where(n => File.Exists($"/proc/{n.ProcessId}/cmdline") &&
                                         File.ReadAllText($"/proc/{n.ProcessId}/cmdline").Contains("wgsupervisor.dll", StringComparison.Ordinal)).ToList();
-            Console.WriteLine(left.Count == 0 ? "all nodes stopped" : $"warning: still running: {string.Join(", ", left.Select(n => n.ProcessId))}");
+            log.WriteLine(left.Count == 0 ? "all nodes stopped" : $"warning: still running: {string.Join(", ", left.Select(n => n.ProcessId))}");
         }
     }
 
@@ -192,7 +246,7 @@ public static class PropagationBenchmark
         }
     }
 
-    private static object Config(Options options, string name, int index, int[] adminPorts, int[] clusterPorts) => new
+    private static object Config(Options options, string name, int index, int[] adminPorts, int[] clusterPorts, ClusterTransport transport) => new
     {
         NodeName = name,
         Admin = new { Url = $"http://127.0.0.1:{adminPorts[index]}" },
@@ -206,7 +260,7 @@ public static class PropagationBenchmark
         Cluster = new
         {
             Enabled = true, Hostname = "127.0.0.1", Port = clusterPorts[index],
-            SeedNodes = clusterPorts.Take(2).Select(p => $"akka.tcp://wgsupervisor@127.0.0.1:{p}").ToArray(),
+            SeedNodes = clusterPorts.Take(2).Select(transport.Seed).ToArray(),
         },
     };
 }

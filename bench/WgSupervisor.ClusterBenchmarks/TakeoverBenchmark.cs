@@ -18,6 +18,9 @@ namespace WgSupervisor.ClusterBenchmarks;
 /// to 10.251.150.1 every 200 ms (bounded by a deadline). Reported: the time from the kill to the first answer, and
 /// from the standby's log (lines timestamped on arrival): when it saw the primary unreachable (failure detection),
 /// when the primary was downed (the split-brain resolver's decision) and when it said it carries the tunnel.
+/// Two arms in one run, their repetitions interleaved (plaintext, TLS, plaintext, …) so that both see the same machine:
+/// the nodes talking plain TCP (akka.tcp, allowed on loopback) and mutual TLS (akka.ssl.tcp, certificates from
+/// `wgsupervisor certs`); each arm's table, then both means side by side with the relative difference.
 /// </summary>
 public static class TakeoverBenchmark
 {
@@ -29,20 +32,46 @@ public static class TakeoverBenchmark
 
     public static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
     {
-        var results = new List<Result>();
+        using var certificates = await ClusterCertificates.IssueAsync(3);
+        Console.WriteLine(certificates.Printed);
+        Console.WriteLine(certificates.Describe());
+        var transports = new[] { ClusterTransport.Plaintext, ClusterTransport.Tls(certificates) };
+        var results = transports.ToDictionary(t => t, _ => new List<Result>());
         for (var rep = 1; rep <= options.Repetitions; rep++)
+        foreach (var transport in transports)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Console.WriteLine($"takeover {rep}/{options.Repetitions}: building a fresh lab");
-            var result = await OnceAsync(options, cancellationToken);
-            results.Add(result);
+            Console.WriteLine($"takeover {rep}/{options.Repetitions} over {transport.Name}: building a fresh lab");
+            var result = await OnceAsync(options, transport, cancellationToken);
+            results[transport].Add(result);
             Console.WriteLine($"  unreachable {Stats.Seconds(result.Unreachable)}, downed {Stats.Seconds(result.Downed)}, " +
                               $"standby carries {Stats.Seconds(result.Carries)}, first ping answer {Stats.Seconds(result.FirstAnswer)}" +
                               (result.Note is null ? "" : $" ({result.Note})"));
         }
 
+        var means = transports.Select(t => (Transport: t, Means: Report(options, t, results[t]))).ToList();
         Console.WriteLine();
-        Console.WriteLine($"Standby takeover on real wireguard-go: kill -9 of the primary's node and its wireguard-go → first answer to a ping " +
+        Console.WriteLine("Takeover over mutual TLS next to plaintext (means of the runs above; difference = TLS / plaintext - 1)");
+        Console.WriteLine("| measurement | plaintext | TLS | difference |");
+        Console.WriteLine("|---|---|---|---|");
+        var (plain, tls) = (means[0].Means, means[1].Means);
+        foreach (var (what, pick) in new (string, Func<Means, TimeSpan?>)[]
+                 {
+                     ("primary unreachable (failure detection)", m => m.Unreachable), ("primary downed (SBR decision)", m => m.Downed),
+                     ("standby says it carries the tunnel", m => m.Carries), ("first ping answer (takeover time)", m => m.FirstAnswer),
+                 })
+            Console.WriteLine($"| {what} | {Stats.Seconds(pick(plain))} | {Stats.Seconds(pick(tls))} | " +
+                              $"{Stats.Relative(pick(tls)?.TotalMilliseconds ?? double.NaN, pick(plain)?.TotalMilliseconds ?? double.NaN)} |");
+        return 0;
+    }
+
+    private sealed record Means(TimeSpan? Unreachable, TimeSpan? Downed, TimeSpan? Carries, TimeSpan? FirstAnswer);
+
+    /// <summary>Prints one arm's table and returns its means.</summary>
+    private static Means Report(Options options, ClusterTransport transport, List<Result> results)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Standby takeover over {transport.Name} on real wireguard-go: kill -9 of the primary's node and its wireguard-go → first answer to a ping " +
                           $"(every 200 ms) from the site to {StandbyLab.GatewayTunnelAddress}; 3 nodes on 127.0.0.1 (primary, standby, witness), " +
                           $"keep-majority, StableAfterSeconds {options.StableAfterSeconds}, Akka failure detector defaults; times after the kill, " +
                           "the standby's log lines timestamped on arrival");
@@ -65,10 +94,10 @@ public static class TakeoverBenchmark
         if (mu is { } u && md is { } down && mc is { } carries && mf is { } first)
             Console.WriteLine($"mean split: failure detection {u.TotalSeconds:0.00} s, downing (stable-after and the resolver) {(down - u).TotalSeconds:0.00} s, " +
                               $"bringing the interface up {(carries - down).TotalSeconds:0.00} s, handshake and first answer {(first - carries).TotalSeconds:0.00} s");
-        return 0;
+        return new Means(mu, md, mc, mf);
     }
 
-    private static async Task<Result> OnceAsync(Options options, CancellationToken cancellationToken)
+    private static async Task<Result> OnceAsync(Options options, ClusterTransport transport, CancellationToken cancellationToken)
     {
         var lab = await StandbyLab.CreateAsync(namespacePrefix: "wgcb", interfaceTag: "cb");
         var run = Guid.NewGuid().ToString("N")[..6];
@@ -80,17 +109,17 @@ public static class TakeoverBenchmark
         Process? ping = null;
         try
         {
-            a = await ClusterNode.StartAsync(primary, Config(options, primary, 0, admin, cluster, new
+            a = await ClusterNode.StartAsync(primary, Config(options, transport, primary, 0, admin, cluster, new
             {
                 Name = tunnel, Interface = lab.PrimaryInterface, PeerPublicKey = lab.SitePublicKey, Namespace = lab.PrimaryNamespace,
                 WgQuickConfig = lab.PrimaryConf, Standby = standby, Probe = Probe(),
             }), admin[0], cancellationToken);
-            b = await ClusterNode.StartAsync(standby, Config(options, standby, 1, admin, cluster, new
+            b = await ClusterNode.StartAsync(standby, Config(options, transport, standby, 1, admin, cluster, new
             {
                 Name = tunnel, Interface = lab.StandbyInterface, PeerPublicKey = lab.SitePublicKey, Namespace = lab.StandbyNamespace,
                 WgQuickConfig = lab.StandbyConf, Primary = primary, Probe = Probe(),
             }), admin[1], cancellationToken);
-            w = await ClusterNode.StartAsync(witness, Config(options, witness, 2, admin, cluster, null), admin[2], cancellationToken);
+            w = await ClusterNode.StartAsync(witness, Config(options, transport, witness, 2, admin, cluster, null), admin[2], cancellationToken);
 
             await b.WaitUntilAsync($"{primary} carries {tunnel}, healthy, as {standby} sees it", Limit, () => CarriesAsync(b, tunnel, primary), cancellationToken);
             await b.WaitUntilAsync("the site pings the gateway through the primary", Limit, () => lab.SitePingsGatewayAsync(), cancellationToken);
@@ -187,7 +216,8 @@ public static class TakeoverBenchmark
     private static object Probe() => new { Kind = "icmp", Address = StandbyLab.SiteTunnelAddress, IntervalSeconds = 1, TimeoutSeconds = 0.8 };
 
     /// <summary>StandbyTests' configuration, with the split-brain resolver's stable-after as an option.</summary>
-    private static object Config(Options options, string node, int index, int[] admin, int[] cluster, object? tunnel) => new
+    private static System.Text.Json.Nodes.JsonObject Config(Options options, ClusterTransport transport, string node, int index, int[] admin, int[] cluster,
+        object? tunnel) => transport.Apply(new
     {
         NodeName = node,
         Admin = new { Url = $"http://127.0.0.1:{admin[index]}" },
@@ -197,10 +227,10 @@ public static class TakeoverBenchmark
         Cluster = new
         {
             Enabled = true, Hostname = "127.0.0.1", Port = cluster[index],
-            SeedNodes = new[] { $"akka.tcp://wgsupervisor@127.0.0.1:{cluster[0]}", $"akka.tcp://wgsupervisor@127.0.0.1:{cluster[1]}" },
+            SeedNodes = new[] { transport.Seed(cluster[0]), transport.Seed(cluster[1]) },
             SplitBrain = new { Strategy = "keep-majority", StableAfterSeconds = options.StableAfterSeconds },
         },
         Defaults = new { StaleAfterSeconds = 150, VerifyTimeoutSeconds = 10 },
         Tunnels = tunnel is null ? Array.Empty<object>() : [tunnel],
-    };
+    }, index);
 }

@@ -8,10 +8,11 @@ using Xunit.Abstractions;
 namespace WgSupervisor.Integration.Tests;
 
 /// <summary>
-/// Three gateways, each a real supervisor process in its own network namespace on a shared LAN, with the
-/// PostgreSQL journal and simulated tunnels: one view from every node, the cluster-wide restart budget (at most
-/// C in flight, never two for one site), a node killed and rejoining, a command sent to the wrong node carried
-/// out by the owner, and a partition resolved by downing the minority.
+/// Three gateways, each a real supervisor process in its own network namespace on a shared LAN, talking over mutual
+/// TLS (certificates from the real `wgsupervisor certs` command, akka.ssl.tcp seed nodes), with the PostgreSQL journal
+/// and simulated tunnels: one view from every node, the cluster-wide restart budget (at most C in flight, never two for
+/// one site), a node killed and rejoining, a command sent to the wrong node carried out by the owner, and a partition
+/// resolved by downing the minority.
 /// </summary>
 [Collection(RealWireGuardCollection.Name)]
 public sealed class ClusterTests(ITestOutputHelper output)
@@ -19,23 +20,29 @@ public sealed class ClusterTests(ITestOutputHelper output)
     private const int Nodes = 3;
     private const int TunnelsPerNode = 4;
     private const int Budget = 3;
+    /// <summary>The LAN, 10.250.220.0/24: apart from ClusterTlsRefusalTests' and from the 10.250.200.0/24 of earlier versions of this test.</summary>
+    private const int Subnet = 220;
     private static readonly string[] SharedSites = ["site-a", "site-b"];
 
     private readonly Dictionary<int, StringBuilder> _logs = new();
+    private string? _certificates;
 
     [SkippableFact]
     public async Task Three_gateways_share_one_view_one_budget_survive_a_kill_route_commands_and_resolve_a_partition()
     {
         Prerequisites.RequireWireGuardLab();
         var postgres = Prerequisites.RequirePostgres();
-        var lab = await ClusterLab.CreateAsync(Nodes);
+        var lab = await ClusterLab.CreateAsync(Nodes, Subnet);
         using var config = new SupervisorConfigFile(new { });
         var journal = lab.ExposePostgres(postgres);
         var run = Guid.NewGuid().ToString("N")[..6];
         var processes = new Dictionary<int, Process>();
-        var clients = Enumerable.Range(1, Nodes).ToDictionary(n => n, n => Client(n));
+        var clients = Enumerable.Range(1, Nodes).ToDictionary(n => n, n => Client(lab, n));
         try
         {
+            _certificates = (await lab.IssueCertificatesAsync("cluster", Enumerable.Range(1, Nodes))).Directory;
+            output.WriteLine(ClusterTls.Describe(_certificates, Enumerable.Range(1, Nodes)));
+
             // (a) every node lists every node's tunnels within 10 s of start.
             for (var node = 1; node <= Nodes; node++) processes[node] = Start(lab, config, node, run, journal);
             foreach (var node in processes.Keys) await WaitAsync($"n{node} answers", TimeSpan.FromSeconds(90), () => HealthyAsync(clients[node]));
@@ -46,14 +53,20 @@ public sealed class ClusterTests(ITestOutputHelper output)
             output.WriteLine($"(a) every node listed all tunnels {allStarted.Elapsed.TotalSeconds:0.0} s after the last node answered");
             var nodes = await GetAsync(clients[2], "/api/nodes");
             Assert.Equal(Nodes, nodes.AsArray().Count(n => n!["status"]!.GetValue<string>() == "up"));
+            // The members know each other by their TLS addresses: the cluster formed over akka.ssl.tcp, not plain TCP.
+            Assert.All(nodes.AsArray(), n => Assert.StartsWith("akka.ssl.tcp://", n!["address"]!.GetValue<string>()));
+            output.WriteLine($"(a) members: {string.Join(", ", nodes.AsArray().Select(n => $"{n!["address"]} (certificate expires {n["certificateExpiresAt"]})"))}");
 
             // (b) tunnels on all nodes break and are repaired: never more than C in flight, never two for one site.
             await WaitAsync("repairs on every node", TimeSpan.FromSeconds(60), async () =>
                 (await EventsAsync(clients[1], "repair-finished")).Select(e => e["node"]!.GetValue<string>()).Where(n => n.EndsWith(run)).Distinct().Count() == Nodes);
 
             // (c) kill -9 of n1 (the oldest: it hosts the budget singleton).
-            var killedAt = DateTimeOffset.UtcNow;
             processes[1].Kill(entireProcessTree: true);
+            // Taken once the process is gone: every event n1 stamped is older (a stamp taken before the kill could be
+            // followed by a repair n1 started in the milliseconds the signal took, on a busy machine).
+            processes[1].WaitForExit(10_000);
+            var killedAt = DateTimeOffset.UtcNow;
             var downClock = Stopwatch.StartNew();
             await WaitAsync("n1 is down and its tunnels shown as node-down on n2 and n3", TimeSpan.FromSeconds(30), async () =>
             {
@@ -71,6 +84,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             await WaitAsync("the moved budget keeps granting", TimeSpan.FromSeconds(60), async () =>
                 (await EventsAsync(clients[2], "repair-started")).Any(e => e["at"]!.GetValue<DateTimeOffset>() > afterHandover &&
                                                                          e["node"]!.GetValue<string>().EndsWith(run)));
+            var n1Back = DateTimeOffset.UtcNow;
             processes[1] = Start(lab, config, 1, run, journal);
             await WaitAsync("n1 rejoined and shows its tunnels again", TimeSpan.FromSeconds(90), async () =>
             {
@@ -104,6 +118,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             Assert.DoesNotContain(await EventsAsync(clients[1], "repair-started"), e =>
                 e["node"]!.GetValue<string>() == $"n3-{run}" && e["at"]!.GetValue<DateTimeOffset>() > n3Stopped);
             await lab.HealAsync(3);
+            var n3Back = DateTimeOffset.UtcNow;
             processes[3] = Start(lab, config, 3, run, journal);
             await WaitAsync("n3 rejoined after healing", TimeSpan.FromSeconds(90), async () =>
                 (await GetAsync(clients[1], "/api/nodes")).AsArray().Any(n =>
@@ -112,13 +127,13 @@ public sealed class ClusterTests(ITestOutputHelper output)
             // The budget, over the whole run, from the shared journal.
             // The journal is shared with other runs: only this run's nodes count.
             var events = (await AllEventsAsync(clients[1])).Where(e => e["node"]!.GetValue<string>().EndsWith(run)).ToList();
-            var (peak, peakPerSite, fallback) = Concurrency(events, new Dictionary<string, DateTimeOffset>
+            var (peak, peakPerSite, fallback, cutOff, atPeak) = Concurrency(events, new Dictionary<string, (DateTimeOffset, DateTimeOffset)>
             {
-                [$"n1-{run}"] = killedAt, [$"n3-{run}"] = partitionedAt,
+                [$"n1-{run}"] = (killedAt, n1Back), [$"n3-{run}"] = (partitionedAt, n3Back),
             });
             output.WriteLine($"(b) {events.Count(e => e["type"]!.GetValue<string>() == "repair-started")} repairs; at most {peak} in flight " +
-                             $"(budget {Budget}), at most {peakPerSite} per site; {fallback} under a local fallback");
-            Assert.True(peak <= Budget, $"{peak} repairs in flight at once, budget {Budget}");
+                             $"(budget {Budget}), at most {peakPerSite} per site; {fallback} under a local fallback, {cutOff} on n3 while cut off");
+            Assert.True(peak <= Budget, $"{peak} repairs in flight at once, budget {Budget}: {atPeak}");
             Assert.True(peakPerSite <= 1, $"{peakPerSite} repairs of one site in flight at once");
         }
         catch
@@ -140,7 +155,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         File.WriteAllText(path, SupervisorProcess.ToJson(new
         {
             NodeName = $"n{node}-{run}",
-            Admin = new { Url = $"http://{ClusterLab.NodeAddress(node)}:5080" },
+            Admin = new { Url = $"http://{lab.NodeAddress(node)}:5080" },
             PollIntervalSeconds = 1,
             MaxConcurrentRestarts = 2,
             Discover = false,
@@ -151,8 +166,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
             Journal = new { Provider = "PostgreSql", ConnectionString = journal },
             Cluster = new
             {
-                Enabled = true, Hostname = ClusterLab.NodeAddress(node), Port = 4053, MaxConcurrentRestarts = Budget,
-                SeedNodes = new[] { $"akka.tcp://wgsupervisor@{ClusterLab.NodeAddress(1)}:4053", $"akka.tcp://wgsupervisor@{ClusterLab.NodeAddress(2)}:4053" },
+                Enabled = true, Hostname = lab.NodeAddress(node), Port = 4053, MaxConcurrentRestarts = Budget,
+                SeedNodes = new[] { $"akka.ssl.tcp://wgsupervisor@{lab.NodeAddress(1)}:4053", $"akka.ssl.tcp://wgsupervisor@{lab.NodeAddress(2)}:4053" },
+                Tls = ClusterTls.Settings(_certificates!, node),
                 SplitBrain = new { Strategy = "keep-majority", StableAfterSeconds = 10 },
             },
             Defaults = new
@@ -174,9 +190,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
         return lab.StartNode(node, path, line => { lock (log) log.AppendLine(line); });
     }
 
-    private static HttpClient Client(int node)
+    private static HttpClient Client(ClusterLab lab, int node)
     {
-        var client = new HttpClient { BaseAddress = new Uri($"http://{ClusterLab.NodeAddress(node)}:5080"), Timeout = TimeSpan.FromSeconds(10) };
+        var client = new HttpClient { BaseAddress = new Uri($"http://{lab.NodeAddress(node)}:5080"), Timeout = TimeSpan.FromSeconds(10) };
         client.DefaultRequestHeaders.Authorization = new("Bearer", SupervisorProcess.AdminToken);
         return client;
     }
@@ -226,11 +242,17 @@ public sealed class ClusterTests(ITestOutputHelper output)
     /// <summary>
     /// Peak repairs in flight, overall and per site, from repair-started/repair-finished pairs; repairs made under
     /// a local fallback (the budget unreachable) are counted apart, and a repair of a node that was killed or cut
-    /// off ends there (its "interrupted" record is written only when the node is back).
+    /// off ends there (its "interrupted" record is written only when the node is back). Repairs a node started while
+    /// it was cut off from the others (before it downed itself) are counted apart too: on the minority's side of a
+    /// partition the budget is the minority's own (its singleton, when the minority held it, or a local fallback).
     /// </summary>
-    private static (int Peak, int PeakPerSite, int Fallback) Concurrency(List<JsonNode> events, Dictionary<string, DateTimeOffset> nodeLost)
+    /// <param name="nodeAway">Per node, from when it was killed or cut off until it was started again.</param>
+    private static (int Peak, int PeakPerSite, int Fallback, int CutOff, string AtPeak) Concurrency(List<JsonNode> events,
+        Dictionary<string, (DateTimeOffset From, DateTimeOffset Until)> nodeAway)
     {
+        var cutOff = 0;
         var intervals = new List<(DateTimeOffset Start, DateTimeOffset End, string Site)>();
+        var names = new List<string>();
         var fallback = 0;
         foreach (var tunnel in events.GroupBy(e => (Node: e["node"]!.GetValue<string>(), Tunnel: e["tunnel"]!.GetValue<string>())))
         {
@@ -247,15 +269,29 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 }
                 var finish = ordered.Skip(i + 1).FirstOrDefault(e => e["type"]!.GetValue<string>() == "repair-finished");
                 var end = finish?["at"]!.GetValue<DateTimeOffset>() ?? DateTimeOffset.MaxValue;
-                if (nodeLost.TryGetValue(tunnel.Key.Node, out var lost) && start < lost && end > lost) end = lost;
+                if (nodeAway.TryGetValue(tunnel.Key.Node, out var away))
+                {
+                    if (start >= away.From && start < away.Until)
+                    {
+                        cutOff++;
+                        continue;
+                    }
+                    if (start < away.From && end > away.From) end = away.From;
+                }
                 intervals.Add((start, end, site));
+                names.Add(tunnel.Key.Tunnel);
             }
         }
         int Peak(IEnumerable<(DateTimeOffset Start, DateTimeOffset End, string Site)> set) =>
             set.SelectMany(i => new[] { (At: i.Start, Delta: 1), (At: i.End, Delta: -1) })
                 .OrderBy(p => p.At).ThenBy(p => p.Delta)
                 .Aggregate((Current: 0, Max: 0), (acc, p) => (acc.Current + p.Delta, Math.Max(acc.Max, acc.Current + p.Delta))).Max;
-        return (Peak(intervals), intervals.GroupBy(i => i.Site).Select(g => Peak(g)).DefaultIfEmpty(0).Max(), fallback);
+        var peak = Peak(intervals);
+        // Which repairs overlapped at the first moment of the peak (to tell a budget breach from a clock race).
+        var atPeak = intervals.Select(i => i.Start).Where(t => intervals.Count(i => i.Start <= t && i.End > t) == peak).Select(t =>
+            string.Join("; ", intervals.Select((i, k) => (i, k)).Where(x => x.i.Start <= t && x.i.End > t)
+                .Select(x => $"{names[x.k]} {x.i.Start:HH:mm:ss.fff}-{(x.i.End == DateTimeOffset.MaxValue ? "open" : x.i.End.ToString("HH:mm:ss.fff"))}"))).FirstOrDefault() ?? "";
+        return (peak, intervals.GroupBy(i => i.Site).Select(g => Peak(g)).DefaultIfEmpty(0).Max(), fallback, cutOff, atPeak);
     }
 
     private static async Task WaitAsync(string what, TimeSpan limit, Func<Task<bool>> condition)

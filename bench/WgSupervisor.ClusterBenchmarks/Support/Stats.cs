@@ -25,5 +25,10 @@ public static class Stats
         ? string.Create(CultureInfo.InvariantCulture, $"{value:0} ms")
         : string.Create(CultureInfo.InvariantCulture, $"{value:0.0} ms");
 
+    /// <summary>How much <paramref name="value"/> differs from <paramref name="baseline"/>, as a signed percentage ("+4.2 %").</summary>
+    public static string Relative(double value, double baseline) => double.IsNaN(value) || double.IsNaN(baseline) || baseline == 0
+        ? "–"
+        : string.Create(CultureInfo.InvariantCulture, $"{(value / baseline - 1) * 100:+0.0;-0.0;0.0} %");
+
     public static string Seconds(TimeSpan? value) => value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v.TotalSeconds:0.00} s") : "–";
 }
