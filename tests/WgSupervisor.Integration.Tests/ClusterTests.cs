@@ -34,12 +34,13 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var postgres = Prerequisites.RequirePostgres();
         var lab = await ClusterLab.CreateAsync(Nodes, Subnet);
         using var config = new SupervisorConfigFile(new { });
-        var journal = lab.ExposePostgres(postgres);
         var run = Guid.NewGuid().ToString("N")[..6];
         var processes = new Dictionary<int, Process>();
         var clients = Enumerable.Range(1, Nodes).ToDictionary(n => n, n => Client(lab, n));
         try
         {
+            // Inside the try: a forwarder that cannot bind must still leave no namespace behind.
+            var journal = lab.ExposePostgres(postgres);
             _certificates = (await lab.IssueCertificatesAsync("cluster", Enumerable.Range(1, Nodes))).Directory;
             output.WriteLine(ClusterTls.Describe(_certificates, Enumerable.Range(1, Nodes)));
 
