@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using WgSupervisor.Integration.Tests.Support;
+using static WgSupervisor.Integration.Tests.Support.ClusterAdmin;
 using WgSupervisor.WireGuard.Simulation;
 using Xunit.Abstractions;
 
@@ -156,7 +157,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
         File.WriteAllText(path, SupervisorProcess.ToJson(new
         {
             NodeName = $"n{node}-{run}",
-            Admin = new { Url = $"http://{lab.NodeAddress(node)}:5080" },
+            Admin = new { Url = $"http://{lab.NodeAddress(node)}:{ClusterAdmin.Port}" },
             PollIntervalSeconds = 1,
             MaxConcurrentRestarts = 2,
             Discover = false,
@@ -190,27 +191,6 @@ public sealed class ClusterTests(ITestOutputHelper output)
         var log = _logs[node] = new StringBuilder();
         return lab.StartNode(node, path, line => { lock (log) log.AppendLine(line); });
     }
-
-    private static HttpClient Client(ClusterLab lab, int node)
-    {
-        var client = new HttpClient { BaseAddress = new Uri($"http://{lab.NodeAddress(node)}:5080"), Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", SupervisorProcess.AdminToken);
-        return client;
-    }
-
-    private static async Task<bool> HealthyAsync(HttpClient client)
-    {
-        try
-        {
-            return (await client.GetAsync("/healthz")).IsSuccessStatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<JsonNode> GetAsync(HttpClient client, string path) => JsonNode.Parse(await client.GetStringAsync(path))!;
 
     private static async Task<List<JsonNode>> TunnelsAsync(HttpClient client) => (await GetAsync(client, "/api/tunnels")).AsArray().Select(t => t!).ToList();
 
@@ -295,21 +275,4 @@ public sealed class ClusterTests(ITestOutputHelper output)
         return (peak, intervals.GroupBy(i => i.Site).Select(g => Peak(g)).DefaultIfEmpty(0).Max(), fallback, cutOff, atPeak);
     }
 
-    private static async Task WaitAsync(string what, TimeSpan limit, Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        for (var attempt = 0; attempt < 10_000 && clock.Elapsed < limit; attempt++)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // A node restarting: ask again.
-            }
-            await Task.Delay(500);
-        }
-        throw new TimeoutException($"waited {limit.TotalSeconds:0} s for: {what}");
-    }
 }

@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using WgSupervisor.Integration.Tests.Support;
+using static WgSupervisor.Integration.Tests.Support.ClusterAdmin;
 using WgSupervisor.WireGuard.Simulation;
 using Xunit.Abstractions;
 
@@ -35,7 +36,6 @@ public sealed class ClusterTlsRefusalTests(ITestOutputHelper output)
     private const int Members = 3;
     private const int TunnelsPerNode = 2;
     private const int RemotingPort = 4053;
-    private const int AdminPort = 5080;
     /// <summary>How long the members' views are watched from the intruders' start: many join attempts (one every few seconds per seed).</summary>
     private static readonly TimeSpan Observation = TimeSpan.FromSeconds(20);
 
@@ -229,7 +229,7 @@ public sealed class ClusterTlsRefusalTests(ITestOutputHelper output)
         File.WriteAllText(path, SupervisorProcess.ToJson(new
         {
             NodeName = name,
-            Admin = new { Url = $"http://{lab.NodeAddress(node)}:{AdminPort}" },
+            Admin = new { Url = $"http://{lab.NodeAddress(node)}:{ClusterAdmin.Port}" },
             PollIntervalSeconds = 1,
             Discover = false,
             Backend = "Simulated",
@@ -329,43 +329,4 @@ public sealed class ClusterTlsRefusalTests(ITestOutputHelper output)
     }
 
     private static bool IsWarningOrError(string line) => line.Contains(" WRN]", StringComparison.Ordinal) || line.Contains(" ERR]", StringComparison.Ordinal);
-
-    private static HttpClient Client(ClusterLab lab, int node)
-    {
-        var client = new HttpClient { BaseAddress = new Uri($"http://{lab.NodeAddress(node)}:{AdminPort}"), Timeout = TimeSpan.FromSeconds(10) };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", SupervisorProcess.AdminToken);
-        return client;
-    }
-
-    private static async Task<bool> HealthyAsync(HttpClient client)
-    {
-        try
-        {
-            return (await client.GetAsync("/healthz")).IsSuccessStatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<JsonNode> GetAsync(HttpClient client, string path) => JsonNode.Parse(await client.GetStringAsync(path))!;
-
-    private static async Task WaitAsync(string what, TimeSpan limit, Func<Task<bool>> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        for (var attempt = 0; attempt < 10_000 && clock.Elapsed < limit; attempt++)
-        {
-            try
-            {
-                if (await condition()) return;
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Not answering yet: ask again.
-            }
-            await Task.Delay(500);
-        }
-        throw new TimeoutException($"waited {limit.TotalSeconds:0} s for: {what}");
-    }
 }
