@@ -106,7 +106,8 @@ public static class ReadmeShell
         /// </summary>
         public async Task<bool> StopAsync(TimeSpan grace)
         {
-            if (!Process.HasExited) _ = SendSignal(-Process.Id, SigTerm);
+            // Also after the command itself ended: what it left running in its group (a build's compiler server) is ours to end.
+            if (!Process.HasExited || ProcessesLeft().Count > 0) _ = SendSignal(-Process.Id, SigTerm);
             var deadline = DateTime.UtcNow + grace;
             while (DateTime.UtcNow < deadline && (!Process.HasExited || ProcessesLeft().Count > 0))
                 await Task.Delay(200);
