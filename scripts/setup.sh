@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 
 packages=(wireguard-tools wireguard-go iproute2 nftables iputils-ping procps util-linux)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(postgresql chromium chromium-driver prometheus)
+  # curl and openssl: the README-commands test runs README's curl and openssl lines as written.
+  packages+=(postgresql chromium chromium-driver prometheus curl openssl)
   # Only when there is no node at all: a Node.js from elsewhere (e.g. NodeSource) brings its own npm, which Debian's would conflict with.
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
