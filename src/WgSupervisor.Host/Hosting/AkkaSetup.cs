@@ -101,6 +101,9 @@ public static class AkkaSetup
     public static string AddressOf(SupervisorClusterSettings cluster) =>
         $"{cluster.Scheme}://{ActorSystemName}@{cluster.PublicHostname ?? cluster.Hostname}:{cluster.Port}";
 
+    /// <summary>The largest remoting message: room for a node's full tunnel list up to several thousand tunnels.</summary>
+    public const long MaxFrameBytes = 8 * 1024 * 1024;
+
     /// <summary>
     /// Where remoting listens and, with <paramref name="tls"/>, mutual TLS through Akka's own DotNetty transport: both ends present a
     /// certificate, and ours validates the peer's (chain to the cluster CA or a pinned thumbprint) in place of the system store.
@@ -108,6 +111,9 @@ public static class AkkaSetup
     public static RemoteOptions RemotingOptionsFor(SupervisorClusterSettings cluster, ClusterTls? tls) => new()
     {
         HostName = cluster.Hostname, Port = cluster.Port, PublicHostName = cluster.PublicHostname,
+        // A node publishes all its tunnels in one message (about 700 bytes each): Akka's default 128,000-byte frame dropped the
+        // list of a node with more than ~180 tunnels, whose tunnels then never reached the other nodes' view.
+        MaxFrameSize = MaxFrameBytes,
         EnableSsl = tls is not null,
         Ssl = tls is null ? new SslOptions() : new SslOptions
         {
