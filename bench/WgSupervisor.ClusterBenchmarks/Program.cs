@@ -3,7 +3,7 @@ using WgSupervisor.Lab;
 using WgSupervisor.Testing;
 using static WgSupervisor.Testing.BenchArguments;
 
-// wgsupervisor-cluster-bench propagation [--nodes 3] [--tunnels 300] [--changes 100] [--list-requests 600] [--poll 5] [--postgres CONNSTRING]
+// wgsupervisor-cluster-bench propagation [--nodes 3] [--tunnels 300] [--changes 100] [--list-requests 600] [--poll 5] [--arms together|one-after-the-other] [--postgres CONNSTRING]
 // wgsupervisor-cluster-bench takeover [--reps 3] [--stable-after 7] [--deadline 120] [--postgres CONNSTRING]
 // Both start real supervisor processes (src/WgSupervisor.Host/bin/<Configuration>/net10.0/wgsupervisor.dll) on 127.0.0.1 with
 // the PostgreSQL journal (bash scripts/postgres.sh start; the connection string from WGSUPERVISOR_TEST_POSTGRES, --postgres,
@@ -16,7 +16,8 @@ using static WgSupervisor.Testing.BenchArguments;
 const string DefaultPostgres = "Host=127.0.0.1;Port=5432;Database=wgsup_test;Username=wgsup_test;Password=wgsup_test_password";
 const string Usage = """
     usage: wgsupervisor-cluster-bench propagation [--nodes N (2-5, default 3)] [--tunnels T (1-5000, default 300)] [--changes C (default 100)]
-                                                  [--list-requests R (default 600)] [--poll SECONDS (1-60, default 5)] [--postgres CONNSTRING]
+                                                  [--list-requests R (default 600)] [--poll SECONDS (1-60, default 5)]
+                                                  [--arms together|one-after-the-other (default together)] [--postgres CONNSTRING]
            wgsupervisor-cluster-bench takeover [--reps N (default 3)] [--stable-after SECONDS (1-60, default 7)] [--deadline SECONDS (default 120)]
                                                [--postgres CONNSTRING]
     """;
@@ -47,7 +48,8 @@ return await BenchProgram.RunAsync("wgsupervisor-cluster-bench", Usage, "nodes a
                 Changes: Int(flags, "changes", 100, 1, 10_000),
                 ListRequests: Int(flags, "list-requests", 600, 1, 100_000),
                 PollSeconds: Int(flags, "poll", 5, 1, 60),
-                Postgres: postgres), stop);
+                Postgres: postgres,
+                ArmsTogether: flags.GetValueOrDefault("arms") != "one-after-the-other"), stop);
         case "takeover":
             return await TakeoverBenchmark.RunAsync(new TakeoverBenchmark.Options(
                 Repetitions: Int(flags, "reps", 3, 1, 20),
