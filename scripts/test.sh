@@ -37,8 +37,21 @@ for project in tests/*/*.csproj; do
   passed=$((passed + p)); failed=$((failed + f + e + t)); skipped=$((skipped + n))
   echo "=== $name: $p passed, $((f + e + t)) failed, $n skipped"
   # The failed tests' names, repeated at the end: a long log is often read from its tail.
-  while IFS= read -r test; do failures+=("$name: $test"); done < <(
-    grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\)"[^>]*>' "$trx" | grep -o 'testName="[^"]*"' | sed 's/^testName="//; s/"$//')
+  # With each, the first lines of its message: a CI log kept only by its tail still says why.
+  while IFS= read -r line; do
+    if [[ $line == "      "* ]]; then failures+=("$line"); else failures+=("$name: $line"); fi
+  done < <(perl -0777 -ne '
+    while (/<UnitTestResult ([^>]*outcome="(?:Failed|Error|Timeout)"[^>]*)>(.*?)<\/UnitTestResult>/sg) {
+      my ($attributes, $body) = ($1, $2);
+      my ($test) = $attributes =~ /testName="([^"]*)"/;
+      my ($message) = $body =~ /<Message>(.*?)<\/Message>/s;
+      for ($test, $message) {
+        next unless defined;
+        s/&quot;/"/g; s/&apos;/\x27/g; s/&lt;/</g; s/&gt;/>/g; s/&amp;/&/g;
+      }
+      print "$test\n";
+      print map { "      $_\n" } grep { length } (split /\r?\n/, $message // "")[0 .. 2];
+    }' "$trx")
 done
 rm -rf "$results"
 
