@@ -101,6 +101,61 @@ public sealed class DiagnosisSpecs(ITestOutputHelper output) : OneTunnelSpec(out
         Assert.Equal(1, RepairsRun);
     }
 
+    [Fact]
+    public void A_shared_cause_whose_site_answers_a_ping_is_not_held_and_the_request_comes_back_without_a_settle()
+    {
+        var underlay = new FakeUnderlay(answers: true);
+        var (tunnel, _) = Start(Settings(ladder: DefaultLadder), prober: underlay);
+        Observe(tunnel, TooOld());
+        Assert.False(ExpectPermitRequest().UnderlayAnswered);
+        Assert.Empty(underlay.Pinged);
+
+        tunnel.Tell(new SharedCauseChanged(NodeDown, PingEndpoint: true));
+
+        Fleet.Expect<TunnelToFleet.WithdrawPermitRequest>(hint: "the request is taken back while the site is pinged");
+        Assert.True(ExpectPermitRequest().UnderlayAnswered, "the site answered: the fleet need not wait for a common cause");
+        Assert.Equal(["203.0.113.7"], underlay.Pinged.Distinct());
+        Assert.Equal(RepairRung.ResetPeer, Grant(tunnel, 1).Rung);
+        var (started, before) = ExpectRecorded<RepairStarted>();
+        Assert.Contains("not the shared outage of node gw1: 203.0.113.7 answers outside the tunnel", started.Diagnosis);
+        Assert.DoesNotContain(before, e => e is RepairHeld);
+    }
+
+    [Fact]
+    public void A_shared_cause_whose_site_is_silent_too_is_held_and_a_grant_for_the_withdrawn_request_goes_back()
+    {
+        var underlay = new FakeUnderlay(answers: false);
+        var (tunnel, _) = Start(Settings(ladder: DefaultLadder), prober: underlay);
+        Observe(tunnel, TooOld());
+        ExpectPermitRequest();
+        var withdrawnRequest = LastRequestId;
+
+        tunnel.Tell(new SharedCauseChanged(NodeDown, PingEndpoint: true));
+        tunnel.Tell(new PermitGranted(7, withdrawnRequest));
+
+        Fleet.Expect<TunnelToFleet.ReleasePermit>(r => r.PermitId == 7, hint: "the grant that crossed the withdrawal goes back");
+        var (held, _) = ExpectRecorded<RepairHeld>();
+        Assert.Equal(Cause.UnderlayDown, held.Cause);
+        Assert.Equal("underlay down for 4 of 4 tunnels of node gw1; 203.0.113.7 does not answer pings either", held.Diagnosis);
+        ExpectPhase(TunnelPhase.Held);
+        Assert.Equal(0, RepairsRun);
+    }
+
+    [Fact]
+    public void Without_PingEndpoints_a_shared_cause_holds_without_a_ping()
+    {
+        var underlay = new FakeUnderlay(answers: true);
+        var (tunnel, _) = Start(Settings(ladder: DefaultLadder), prober: underlay);
+        Observe(tunnel, TooOld());
+        ExpectPermitRequest();
+
+        tunnel.Tell(new SharedCauseChanged(NodeDown, PingEndpoint: false));
+
+        var (held, _) = ExpectRecorded<RepairHeld>();
+        Assert.Equal("underlay down for 4 of 4 tunnels of node gw1", held.Diagnosis);
+        Assert.Empty(underlay.Pinged);
+    }
+
     /// <summary>Lets the tunnel handle everything sent so far: it answers a samples query in every phase.</summary>
     private IReadOnlyList<object> SettleStaleOrHeld(IActorRef tunnel)
     {

@@ -90,7 +90,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         Receive<TunnelIncarnated>(i =>
         {
             ReleaseAll(i.Tunnel);
-            if (_commonCause.CauseOf(i.Tunnel) is { } cause) Sender.Tell(new TunnelProtocol.SharedCauseChanged(cause));
+            if (_commonCause.CauseOf(i.Tunnel) is { } cause) Sender.Tell(new TunnelProtocol.SharedCauseChanged(cause, _commonCause.Policy.PingEndpoints));
             GrantWhatFits();
         });
         Receive<TunnelChanged>(OnTunnelChanged);
@@ -368,7 +368,7 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
         foreach (var (tunnel, cause) in changes)
         {
             if (cause is not null) _log.Info("Tunnel {Tunnel}: {Cause}", tunnel, cause.Describe());
-            _roster.Find(tunnel)?.Actor.Tell(new TunnelProtocol.SharedCauseChanged(cause));
+            _roster.Find(tunnel)?.Actor.Tell(new TunnelProtocol.SharedCauseChanged(cause, _commonCause.Policy.PingEndpoints));
         }
     }
 
@@ -378,7 +378,8 @@ public sealed class FleetActor : ReceiveActor, IWithTimers
     /// </summary>
     private PermitRequest Settling(PermitRequest request)
     {
-        if (request.InterfaceWide || _roster.Find(request.Tunnel)?.Settings.UnderlayProbe != false || !_commonCause.CouldShareACause(request.Tunnel))
+        if (request.InterfaceWide || request.UnderlayAnswered || _roster.Find(request.Tunnel)?.Settings.UnderlayProbe != false
+            || !_commonCause.CouldShareACause(request.Tunnel))
             return request;
         var notBefore = request.StaleSince + _commonCause.Policy.Settle;
         if (notBefore <= Now) return request;

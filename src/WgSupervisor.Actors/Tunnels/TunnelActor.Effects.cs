@@ -61,7 +61,7 @@ public sealed partial class TunnelActor
             _fleet.Tell(Observation.PollerActor.PollNow.Instance);
             Timers.StartSingleTimer(FreshObservationTimer, FreshObservationWaited.Instance, FreshObservationWait);
         }
-        var target = _prober is null ? null : _watch.UnderlayTarget;
+        var target = _prober is null ? null : _watch.UnderlayTarget(_pingOnSharedCause);
         var currentEndpoint = _watch.LastObservation?.Peer?.Endpoint;
         Gather().PipeTo(Self, failure: _ => new EvidenceGathered(token, EndpointResolution.NotApplicable, null));
 
@@ -70,7 +70,9 @@ public sealed partial class TunnelActor
         {
             var resolution = await _wireGuard.ResolveEndpointAsync(_settings, _stopping.Token);
             var moved = resolution.HasAnswer && !resolution.Includes(currentEndpoint);
-            return new EvidenceGathered(token, resolution, target is null || moved ? null : await ProbeUnderlayAsync(target));
+            return target is null || moved
+                ? new EvidenceGathered(token, resolution, null)
+                : new EvidenceGathered(token, resolution, await ProbeUnderlayAsync(target), target);
         }
     }
 
@@ -97,7 +99,8 @@ public sealed partial class TunnelActor
 
     private Diagnosis Diagnose(EvidenceGathered gathered)
     {
-        var diagnosis = Diagnostician.Diagnose(_watch.Evidence(_state, gathered.Resolution, gathered.UnderlayAnswers));
+        var diagnosis = Diagnostician.Diagnose(_watch.Evidence(_state, gathered.Resolution, gathered.UnderlayAnswers, gathered.UnderlayTarget));
+        _underlayAnswered = gathered.UnderlayAnswers == true;
         if (diagnosis != _watch.Diagnosis) _log.Info("Tunnel {Tunnel}: diagnosed {Diagnosis}", _settings.Name, diagnosis);
         _watch.Diagnosed(diagnosis);
         return diagnosis;
@@ -193,7 +196,19 @@ public sealed partial class TunnelActor
 
     private void RequestPermit() => _fleet.Tell(new TunnelToFleet.RequestPermit(new PermitRequest(_settings.Name, _settings.Key.InterfaceKey,
         _settings.Site, InterfaceWide: (_diagnosis?.Rung ?? TunnelRules.NextRung(_state, _settings)).IsInterfaceWide(),
-        StaleSince: _state.EpisodeStartedAt ?? Now, RequestedAt: Now, RequestId: ++_requestId)));
+        StaleSince: _state.EpisodeStartedAt ?? Now, RequestedAt: Now, RequestId: ++_requestId, UnderlayAnswered: _underlayAnswered)));
+
+    /// <summary>
+    /// A shared cause appeared while the tunnel waits for a permit: the request is taken back (a grant on its way is
+    /// returned, its number no longer matches) until the evidence, pinged anew, says whether to hold or repair.
+    /// </summary>
+    private void RethinkUnderSharedCause()
+    {
+        _fleet.Tell(new TunnelToFleet.WithdrawPermitRequest(_settings.Name));
+        _requestId++;
+        _diagnosis = null;
+        GatherEvidence(freshObservation: false);
+    }
 
     private void ReleasePermit()
     {

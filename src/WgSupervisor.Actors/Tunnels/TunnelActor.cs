@@ -63,6 +63,10 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
     private EvidenceGathered? _gathered;
     private DateTimeOffset _gatheringSince;
     private bool _freshWaitOver;
+    // Whether the fleet wants the endpoint pinged when a shared cause is suspected (CommonCause:PingEndpoints).
+    private bool _pingOnSharedCause;
+    // Whether the last evidence had the endpoint's address answering outside the tunnel.
+    private bool _underlayAnswered;
     private readonly bool _polled;
     private TunnelSummary? _lastPublished;
 
@@ -163,8 +167,8 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         Receive<SharedCauseChanged>(c =>
         {
             var appeared = c.Cause is not null && _watch.SharedCause is null;
-            _watch.SharedCause = c.Cause;
-            if (appeared && _state.StaleReason != StaleReason.OperatorRequest) GatherEvidence(freshObservation: false);
+            NoteSharedCause(c);
+            if (appeared && _state.StaleReason != StaleReason.OperatorRequest) RethinkUnderSharedCause();
         });
         // Only the grant of the current request counts; one for a withdrawn request goes back (below, in CommonHandlers).
         Receive<PermitGranted>(p => p.RequestId == _requestId, p =>
@@ -238,7 +242,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         Receive<ReassessDue>(_ => GatherEvidence(freshObservation: false));
         Receive<SharedCauseChanged>(c =>
         {
-            _watch.SharedCause = c.Cause;
+            NoteSharedCause(c);
             GatherEvidence(freshObservation: false);
         });
         Receive<EvidenceGathered>(e => e.Token == _evidenceToken, e => EndHoldWhenCleared(Diagnose(e)));
@@ -292,7 +296,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         Receive<ProbeDue>(_ => StartProbe());
         Receive<ProbeCompleted>(p => { RecordProbe(p); Publish(); });
         Receive<ProbeConfirmed>(c => { _watch.RecordConfirmation(c.Result, Now); Publish(); });
-        Receive<SharedCauseChanged>(c => _watch.SharedCause = c.Cause);
+        Receive<SharedCauseChanged>(NoteSharedCause);
         Receive<EvidenceGathered>(_ => { });
         Receive<ReassessDue>(_ => { });
         Receive<FreshObservationWaited>(_ => { });
@@ -322,6 +326,12 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         if (events.Count > 0) Transition(events, TunnelPhase.Unknown);
         else EnterPhase(TunnelPhase.Unknown);
         Publish();
+    }
+
+    private void NoteSharedCause(SharedCauseChanged changed)
+    {
+        _watch.SharedCause = changed.Cause;
+        _pingOnSharedCause = changed.PingEndpoint;
     }
 
     private void Transition(IReadOnlyList<ITunnelEvent> events) => Transition(events, _state.Phase);
@@ -354,6 +364,7 @@ public sealed partial class TunnelActor : ReceiveActor, IWithTimers, IWithUnboun
         Timers.Cancel(FreshObservationTimer);
         _diagnosis = null;
         _gathered = null;
+        _underlayAnswered = false;
         switch (_state.Phase)
         {
             case TunnelPhase.Unknown or TunnelPhase.Healthy:

@@ -28,14 +28,21 @@ public static class Diagnostician
             return Pick(evidence, Cause.EndpointMoved,
                 $"endpoint moved to {string.Join(", ", evidence.Resolution.Addresses)} (WireGuard still sends to {evidence.CurrentEndpoint ?? "no endpoint"})",
                 MoveRungs);
-        if (evidence.UnderlayAnswers == false)
+        if (evidence is { UnderlayAnswers: false, UnderlayProbeConfigured: true })
             return Hold(Cause.UnderlayDown, $"underlay down: {evidence.UnderlayTarget} does not answer outside the tunnel");
         if (evidence.SharedCause is { } shared && evidence.UnderlayAnswers != true)
-            return Hold(Cause.UnderlayDown, shared.Describe());
+            return Hold(Cause.UnderlayDown, evidence.UnderlayAnswers == false
+                ? $"{shared.Describe()}; {evidence.UnderlayTarget} does not answer pings either"
+                : shared.Describe());
         if (evidence.FailedRepair is { Outcome: not RepairOutcome.ActionFailed } failed)
             return AfterFailedRepair(evidence, failed);
-        return Pick(evidence, Cause.SessionLost, $"the site lost its session ({evidence.Symptom})", PeerRungs);
+        return Pick(evidence, Cause.SessionLost, $"the site lost its session ({evidence.Symptom}){NotShared(evidence)}", PeerRungs);
     }
+
+    /// <summary>Why a tunnel of a group that went stale together is repaired anyway: its own site answers.</summary>
+    private static string NotShared(Evidence evidence) => evidence is { SharedCause: { } shared, UnderlayAnswers: true }
+        ? $"; not the shared outage of {shared.Group}: {evidence.UnderlayTarget} answers outside the tunnel"
+        : "";
 
     /// <summary>A repair of this episode ran and did not verify: whether our fresh handshake was answered tells why.</summary>
     private static Diagnosis AfterFailedRepair(Evidence evidence, RepairSummary failed)

@@ -23,11 +23,17 @@ public sealed record Evidence
     /// <summary>What the configured endpoint name resolves to now, in the tunnel's namespace.</summary>
     public EndpointResolution Resolution { get; init; } = EndpointResolution.NotApplicable;
 
-    /// <summary>The underlay probe of the endpoint's address: null when not configured or not run.</summary>
+    /// <summary>Whether the endpoint's address answered pings outside the tunnel: null when not pinged.</summary>
     public bool? UnderlayAnswers { get; init; }
 
-    /// <summary>The address the underlay probe pinged.</summary>
+    /// <summary>The address pinged.</summary>
     public string? UnderlayTarget { get; init; }
+
+    /// <summary>
+    /// The operator configured the underlay probe: its silence alone means the underlay is down. Otherwise the endpoint
+    /// was pinged only to test a shared cause, and silence proves nothing (many sites drop pings); an answer does.
+    /// </summary>
+    public bool UnderlayProbeConfigured { get; init; }
 
     /// <summary>The fleet's view: most tunnels of a group this tunnel belongs to went stale together.</summary>
     public SharedCause? SharedCause { get; init; }

@@ -8,7 +8,10 @@ namespace WgSupervisor.Domain.Fleet;
 /// </summary>
 /// <param name="Settle">How long the first peer repair of a tunnel without an underlay probe waits, in a group big enough
 /// for a common cause, so that the others can show whether they fail too (tunnels notice an outage a second apart).</param>
-public sealed record CommonCausePolicy(bool Enabled, TimeSpan Window, double Fraction, int MinTunnels, TimeSpan Settle)
+/// <param name="PingEndpoints">Before holding a tunnel for a shared cause, ping its endpoint's address outside the tunnel:
+/// a site that answers is not behind the shared outage (several sites that restarted at once), so it is repaired.
+/// Silence holds nothing that the shared cause did not already hold: many sites drop pings.</param>
+public sealed record CommonCausePolicy(bool Enabled, TimeSpan Window, double Fraction, int MinTunnels, TimeSpan Settle, bool PingEndpoints = true)
 {
     public static readonly TimeSpan DefaultSettle = TimeSpan.FromSeconds(1.5);
 

@@ -5,9 +5,11 @@ namespace WgSupervisor.Domain.Fleet;
 /// interface (restart), so it excludes any other repair on that interface. <paramref name="RequestId"/> is
 /// the requester's own number, echoed in the grant, so that a grant meant for a withdrawn request is told apart.
 /// <paramref name="NotBefore"/>: not granted before then (the fleet lets a possible common cause show first).
+/// <paramref name="UnderlayAnswered"/>: the site's address answered pings outside the tunnel while it was diagnosed, so
+/// there is no common cause to wait for.
 /// </summary>
 public sealed record PermitRequest(string Tunnel, string InterfaceKey, string? Site, bool InterfaceWide, DateTimeOffset StaleSince,
-    DateTimeOffset RequestedAt, long RequestId = 0, DateTimeOffset? NotBefore = null);
+    DateTimeOffset RequestedAt, long RequestId = 0, DateTimeOffset? NotBefore = null, bool UnderlayAnswered = false);
 
 public sealed record Permit(long Id, PermitRequest Request, DateTimeOffset GrantedAt, DateTimeOffset LeaseUntil);
 

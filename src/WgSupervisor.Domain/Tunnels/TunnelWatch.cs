@@ -160,12 +160,20 @@ public sealed class TunnelWatch
 
     // ---- Diagnosis ----------------------------------------------------------------------------------
 
-    /// <summary>The address the underlay probe pings: the endpoint WireGuard sends to now, when it is an address.</summary>
-    public string? UnderlayTarget =>
-        _settings.UnderlayProbe && RepairLadder.HostOf(LastObservation?.Peer?.Endpoint) is { } host && IPAddress.TryParse(host, out _) ? host : null;
+    /// <summary>The endpoint WireGuard sends to now, when it is an address: what an underlay ping targets.</summary>
+    public string? EndpointAddress =>
+        RepairLadder.HostOf(LastObservation?.Peer?.Endpoint) is { } host && IPAddress.TryParse(host, out _) ? host : null;
+
+    /// <summary>
+    /// The address to ping outside the tunnel while diagnosing: always with the operator's underlay probe; otherwise
+    /// only when the tunnel is suspected of a shared cause and <paramref name="pingOnSharedCause"/>, where an answer
+    /// clears the suspicion.
+    /// </summary>
+    public string? UnderlayTarget(bool pingOnSharedCause) =>
+        _settings.UnderlayProbe || (pingOnSharedCause && SharedCause is not null) ? EndpointAddress : null;
 
     /// <summary>Everything known about the stale tunnel, with what was looked up for it just now.</summary>
-    public Evidence Evidence(TunnelState state, EndpointResolution resolution, bool? underlayAnswers) => new()
+    public Evidence Evidence(TunnelState state, EndpointResolution resolution, bool? underlayAnswers, string? underlayTarget) => new()
     {
         Interface = _settings.Interface,
         InterfacePresent = LastObservation?.InterfacePresent ?? false,
@@ -173,7 +181,8 @@ public sealed class TunnelWatch
         CurrentEndpoint = LastObservation?.Peer?.Endpoint,
         Resolution = resolution,
         UnderlayAnswers = underlayAnswers,
-        UnderlayTarget = UnderlayTarget,
+        UnderlayTarget = underlayTarget,
+        UnderlayProbeConfigured = _settings.UnderlayProbe,
         SharedCause = SharedCause,
         LatestHandshake = LastObservation?.Peer?.LatestHandshake,
         Symptom = state.Reason ?? Verdict ?? "stale",

@@ -17,7 +17,8 @@ public static class CommonCauseSection
         .Key("Fraction", (k, c) => c with { Fraction = k.Fraction(c.Fraction) })
         // One tunnel alone is no common cause.
         .Key("MinTunnels", (k, c) => c with { MinTunnels = k.Integer(c.MinTunnels, minimum: 2, maximum: 100_000) })
-        .Key("SettleSeconds", (k, c) => c with { Settle = k.Seconds(c.Settle.TotalSeconds, minimum: 0, maximum: 60) });
+        .Key("SettleSeconds", (k, c) => c with { Settle = k.Seconds(c.Settle.TotalSeconds, minimum: 0, maximum: 60) })
+        .Key("PingEndpoints", (k, c) => c with { PingEndpoints = k.Boolean(c.PingEndpoints) });
 
     public static CommonCausePolicy Read(SettingsReader reader, IConfiguration section) =>
         Keys.Read(reader, section, Name, CommonCausePolicy.Default);

@@ -4,6 +4,7 @@ using WgSupervisor.Actors.Fleet;
 using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Fleet;
 using WgSupervisor.Domain.Observation;
+using WgSupervisor.Domain.Ports;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using Xunit;
@@ -65,14 +66,14 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
 
     /// <summary>Starts a tunnel actor and waits for its first summary, published once its history is read.</summary>
     protected (IActorRef Tunnel, TunnelSummary First) Start(TunnelSettings? settings = null, Func<double>? unitRandom = null,
-        HistorySettings? history = null, string actorName = "tunnel-alpha") =>
-        Start(out _, settings, unitRandom, history, actorName);
+        HistorySettings? history = null, string actorName = "tunnel-alpha", IProber? prober = null) =>
+        Start(out _, settings, unitRandom, history, actorName, prober);
 
     /// <param name="toldBeforeFirstSummary">What the tunnel told the fleet on recovery before its first summary (a permit request, when it recovered stale).</param>
     protected (IActorRef Tunnel, TunnelSummary First) Start(out IReadOnlyList<object> toldBeforeFirstSummary, TunnelSettings? settings = null,
-        Func<double>? unitRandom = null, HistorySettings? history = null, string actorName = "tunnel-alpha")
+        Func<double>? unitRandom = null, HistorySettings? history = null, string actorName = "tunnel-alpha", IProber? prober = null)
     {
-        var tunnel = Sys.ActorOf(TunnelActor.Props(settings ?? Settings(), Node, Fleet.Ref, WireGuard, unitRandom ?? (() => 1.0), history),
+        var tunnel = Sys.ActorOf(TunnelActor.Props(settings ?? Settings(), Node, Fleet.Ref, WireGuard, unitRandom ?? (() => 1.0), history, prober),
             actorName);
         // Whatever an earlier incarnation told the fleet is history: read on from this one's first word.
         Fleet.Settle<TunnelToFleet.TunnelIncarnated>(i => i.Tunnel == Name);
@@ -109,6 +110,9 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
         Fleet.Expect<TunnelToFleet.TunnelChanged>(c => match(c.Summary), hint: hint).Summary;
 
     protected TunnelSummary ExpectPhase(TunnelPhase phase) => ExpectSummary(s => s.Phase == phase, $"phase {phase}");
+
+    /// <summary>The number of the last permit request read.</summary>
+    protected long LastRequestId => _lastRequestId;
 
     /// <summary>Reads the next permit request and remembers its number, which a grant must echo.</summary>
     protected PermitRequest ExpectPermitRequest()

@@ -87,10 +87,31 @@ public sealed class DiagnosticianTests
     [Fact]
     public void An_underlay_probe_without_answer_holds_every_repair()
     {
-        var diagnosis = Diagnostician.Diagnose(Sound with { UnderlayAnswers = false, UnderlayTarget = "10.250.1.2" });
+        var diagnosis = Diagnostician.Diagnose(Sound with { UnderlayAnswers = false, UnderlayTarget = "10.250.1.2", UnderlayProbeConfigured = true });
         Assert.True(diagnosis.Holds);
         Assert.Equal(Cause.UnderlayDown, diagnosis.Cause);
         Assert.Contains("10.250.1.2 does not answer", diagnosis.Description);
+    }
+
+    [Fact]
+    public void Silence_of_a_ping_the_operator_did_not_configure_holds_nothing_on_its_own()
+    {
+        // Pinged only to test a shared cause that has since gone: many sites drop pings, so silence says nothing.
+        var diagnosis = Diagnostician.Diagnose(Sound with { UnderlayAnswers = false, UnderlayTarget = "10.250.1.2" });
+        Assert.Equal((Cause.SessionLost, RepairRung.ResetPeer), (diagnosis.Cause, diagnosis.Rung!.Value));
+    }
+
+    [Fact]
+    public void A_shared_cause_whose_site_answers_a_ping_is_repaired_and_the_description_says_why_it_is_not_held()
+    {
+        var shared = new SharedCause("node gw1", 4, 4);
+        var repaired = Diagnostician.Diagnose(Sound with { SharedCause = shared, UnderlayAnswers = true, UnderlayTarget = "10.250.1.2" });
+        Assert.Equal((Cause.SessionLost, RepairRung.ResetPeer), (repaired.Cause, repaired.Rung!.Value));
+        Assert.Contains("not the shared outage of node gw1: 10.250.1.2 answers outside the tunnel", repaired.Description);
+
+        var held = Diagnostician.Diagnose(Sound with { SharedCause = shared, UnderlayAnswers = false, UnderlayTarget = "10.250.1.2" });
+        Assert.True(held.Holds);
+        Assert.Equal("underlay down for 4 of 4 tunnels of node gw1; 10.250.1.2 does not answer pings either", held.Description);
     }
 
     [Fact]

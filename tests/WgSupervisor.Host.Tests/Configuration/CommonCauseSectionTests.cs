@@ -18,7 +18,7 @@ public sealed class CommonCauseSectionTests
 
         var policy = CommonCauseSection.Read(reader, Json("{}").GetSection(CommonCauseSection.Name));
 
-        Assert.Equal(new CommonCausePolicy(true, TimeSpan.FromSeconds(10), 0.75, 3, TimeSpan.FromSeconds(1.5)), policy);
+        Assert.Equal(new CommonCausePolicy(true, TimeSpan.FromSeconds(10), 0.75, 3, TimeSpan.FromSeconds(1.5), PingEndpoints: true), policy);
         Assert.Empty(reader.Problems);
     }
 
@@ -27,9 +27,9 @@ public sealed class CommonCauseSectionTests
     {
         var reader = new SettingsReader();
 
-        var policy = Read(reader, """{ "Enabled": false, "WindowSeconds": 30, "Fraction": 1, "MinTunnels": 2, "SettleSeconds": 3 }""");
+        var policy = Read(reader, """{ "Enabled": false, "WindowSeconds": 30, "Fraction": 1, "MinTunnels": 2, "SettleSeconds": 3, "PingEndpoints": false }""");
 
-        Assert.Equal(new CommonCausePolicy(false, TimeSpan.FromSeconds(30), 1.0, 2, TimeSpan.FromSeconds(3)), policy);
+        Assert.Equal(new CommonCausePolicy(false, TimeSpan.FromSeconds(30), 1.0, 2, TimeSpan.FromSeconds(3), PingEndpoints: false), policy);
         Assert.Empty(reader.Problems);
     }
 
@@ -41,7 +41,8 @@ public sealed class CommonCauseSectionTests
     [InlineData("""{ "Fraction": "most" }""", "CommonCause:Fraction", "'most' is not a number")]
     [InlineData("""{ "MinTunnels": 1 }""", "CommonCause:MinTunnels", "must be between 2 and 100000")]
     [InlineData("""{ "Enabled": "yes" }""", "CommonCause:Enabled", "'yes' is not true or false")]
-    [InlineData("""{ "Window": 10 }""", "CommonCause:Window", "unknown key (known here: Enabled, WindowSeconds, Fraction, MinTunnels, SettleSeconds)")]
+    [InlineData("""{ "PingEndpoints": "sometimes" }""", "CommonCause:PingEndpoints", "'sometimes' is not true or false")]
+    [InlineData("""{ "Window": 10 }""", "CommonCause:Window", "unknown key (known here: Enabled, WindowSeconds, Fraction, MinTunnels, SettleSeconds, PingEndpoints)")]
     public void A_mistake_is_reported_once_at_its_key(string json, string where, string problem)
     {
         var reader = new SettingsReader();

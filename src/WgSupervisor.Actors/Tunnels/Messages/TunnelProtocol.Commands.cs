@@ -21,7 +21,8 @@ public static partial class TunnelProtocol
     public sealed record Note(Domain.Tunnels.ITunnelEvent Event, string Warning);
 
     /// <summary>From the fleet: most tunnels of a group this tunnel belongs to went stale together (null: no longer).</summary>
-    public sealed record SharedCauseChanged(Domain.Diagnosing.SharedCause? Cause);
+    /// <param name="PingEndpoint">Ping the endpoint's address before holding: an answer clears the suspicion for this tunnel.</param>
+    public sealed record SharedCauseChanged(Domain.Diagnosing.SharedCause? Cause, bool PingEndpoint = false);
 
     /// <summary>From the fleet: stop supervising (a discovered tunnel whose peer is gone); record why, then stop.</summary>
     public sealed record Retire(string Reason);

@@ -30,8 +30,10 @@ public static partial class TunnelProtocol
     /// <summary>A confirming burst after a missed probe came back.</summary>
     internal sealed record ProbeConfirmed(ProbeResult Result);
 
-    /// <summary>What a stale tunnel's diagnosis looked up: the endpoint name now, the underlay probe (null: not run).</summary>
-    internal sealed record EvidenceGathered(long Token, Domain.Diagnosing.EndpointResolution Resolution, bool? UnderlayAnswers);
+    /// <summary>What a stale tunnel's diagnosis looked up: the endpoint name now, and whether the address pinged outside the
+    /// tunnel answered (null: not pinged).</summary>
+    internal sealed record EvidenceGathered(long Token, Domain.Diagnosing.EndpointResolution Resolution, bool? UnderlayAnswers,
+        string? UnderlayTarget = null);
 
     /// <summary>A diagnosis waited long enough for a fresh observation: it goes on with the last one.</summary>
     internal sealed record FreshObservationWaited
