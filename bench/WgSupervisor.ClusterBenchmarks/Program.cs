@@ -3,7 +3,8 @@ using WgSupervisor.Lab;
 using WgSupervisor.Testing;
 using static WgSupervisor.Testing.BenchArguments;
 
-// wgsupervisor-cluster-bench propagation [--nodes 3] [--tunnels 300] [--changes 100] [--list-requests 600] [--poll 5] [--arms together|one-after-the-other] [--postgres CONNSTRING]
+// wgsupervisor-cluster-bench propagation [--nodes 3] [--tunnels 300] [--changes 100] [--list-requests 600] [--poll 5] [--arms together|one-after-the-other]
+//                                        [--rounds 1] [--observer-poll-ms 20] [--postgres CONNSTRING]
 // wgsupervisor-cluster-bench takeover [--reps 3] [--stable-after 7] [--deadline 120] [--postgres CONNSTRING]
 // Both start real supervisor processes (src/WgSupervisor.Host/bin/<Configuration>/net10.0/wgsupervisor.dll) on 127.0.0.1 with
 // the PostgreSQL journal (bash scripts/postgres.sh start; the connection string from WGSUPERVISOR_TEST_POSTGRES, --postgres,
@@ -17,7 +18,10 @@ const string DefaultPostgres = "Host=127.0.0.1;Port=5432;Database=wgsup_test;Use
 const string Usage = """
     usage: wgsupervisor-cluster-bench propagation [--nodes N (2-5, default 3)] [--tunnels T (1-5000, default 300)] [--changes C (default 100)]
                                                   [--list-requests R (default 600)] [--poll SECONDS (1-60, default 5)]
-                                                  [--arms together|one-after-the-other (default together)] [--postgres CONNSTRING]
+                                                  [--arms together|one-after-the-other (default together)]
+                                                  [--rounds N (1-20, default 1; with one-after-the-other the arms alternate N times, pooled)]
+                                                  [--observer-poll-ms MS (1-100, default 20: how often the observer reads the tunnel)]
+                                                  [--postgres CONNSTRING]
            wgsupervisor-cluster-bench takeover [--reps N (default 3)] [--stable-after SECONDS (1-60, default 7)] [--deadline SECONDS (default 120)]
                                                [--postgres CONNSTRING]
     """;
@@ -49,7 +53,9 @@ return await BenchProgram.RunAsync("wgsupervisor-cluster-bench", Usage, "nodes a
                 ListRequests: Int(flags, "list-requests", 600, 1, 100_000),
                 PollSeconds: Int(flags, "poll", 5, 1, 60),
                 Postgres: postgres,
-                ArmsTogether: flags.GetValueOrDefault("arms") != "one-after-the-other"), stop);
+                ArmsTogether: flags.GetValueOrDefault("arms") != "one-after-the-other",
+                Rounds: Int(flags, "rounds", 1, 1, 20),
+                ObserverPollMs: Int(flags, "observer-poll-ms", 20, 1, 100)), stop);
         case "takeover":
             return await TakeoverBenchmark.RunAsync(new TakeoverBenchmark.Options(
                 Repetitions: Int(flags, "reps", 3, 1, 20),

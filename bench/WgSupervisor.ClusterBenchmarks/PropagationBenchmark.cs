@@ -24,13 +24,20 @@ public static class PropagationBenchmark
 {
     /// <param name="ArmsTogether">Both clusters at once (the same machine load for both), or one after the other (half the load: on
     /// two cores, six nodes at once make the tails mostly scheduling noise).</param>
+    /// <param name="Rounds">How many times each arm runs; the arms alternate (plaintext, TLS, plaintext, …) and their figures are
+    /// pooled, so that a slow minute of the machine falls on both.</param>
+    /// <param name="ObserverPollMs">How often the observer reads the tunnel: the resolution of the propagation figures.</param>
     public sealed record Options(int Nodes, int TunnelsPerNode, int Changes, int ListRequests, double PollSeconds, string Postgres,
-        bool ArmsTogether = true);
+        bool ArmsTogether = true, int Rounds = 1, int ObserverPollMs = 20);
 
     private static readonly TimeSpan ChangeLimit = TimeSpan.FromSeconds(30);
 
     /// <summary>What one arm measured, in milliseconds.</summary>
-    private sealed record Figures(ClusterTransport Transport, List<double> Pause, List<double> Resume, List<double> Post, int Failures);
+    private sealed record Figures(ClusterTransport Transport, List<double> Pause, List<double> Resume, List<double> Post, int Failures)
+    {
+        public Figures Pooled(Figures other) =>
+            new(Transport, [.. Pause, .. other.Pause], [.. Resume, .. other.Resume], [.. Post, .. other.Post], Failures + other.Failures);
+    }
 
     public static async Task<int> RunAsync(Options options, CancellationToken cancellationToken)
     {
@@ -41,13 +48,22 @@ public static class PropagationBenchmark
         // the load changes more from minute to minute than TLS could change a figure); each arm's lines are printed when it ends.
         var transports = new[] { ClusterTransport.Plaintext, ClusterTransport.Tls(certificates) };
         var logs = transports.Select(_ => new StringWriter()).ToArray();
-        var arms = new List<Figures>();
+        var arms = new Figures?[transports.Length];
         try
         {
-            if (options.ArmsTogether)
-                arms.AddRange(await Task.WhenAll(transports.Select((transport, i) => RunArmAsync(options, transport, logs[i], cancellationToken))));
-            else
-                for (var i = 0; i < transports.Length; i++) arms.Add(await RunArmAsync(options, transports[i], logs[i], cancellationToken));
+            for (var round = 1; round <= options.Rounds; round++)
+            {
+                var figures = new Figures[transports.Length];
+                if (options.ArmsTogether)
+                    figures = await Task.WhenAll(transports.Select((transport, i) => RunArmAsync(options, transport, logs[i], cancellationToken)));
+                else
+                    for (var i = 0; i < transports.Length; i++)
+                    {
+                        Console.WriteLine($"round {round} of {options.Rounds}: {transports[i].Name} arm (load average {BenchArguments.LoadAverage()})");
+                        figures[i] = await RunArmAsync(options, transports[i], logs[i], cancellationToken);
+                    }
+                for (var i = 0; i < transports.Length; i++) arms[i] = arms[i]?.Pooled(figures[i]) ?? figures[i];
+            }
         }
         finally
         {
@@ -60,11 +76,13 @@ public static class PropagationBenchmark
             }
         }
 
-        var (plain, tls) = (arms[0], arms[1]);
+        var (plain, tls) = (arms[0]!, arms[1]!);
         Console.WriteLine();
-        Console.WriteLine($"Propagation over {tls.Transport.Name} next to {plain.Transport.Name} (same run, same settings; difference = TLS / plaintext - 1)");
-        Console.WriteLine("| measurement | plaintext p50 | TLS p50 | plaintext p99 | TLS p99 | p99 difference | plaintext mean | TLS mean |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        Console.WriteLine($"Propagation over {tls.Transport.Name} next to {plain.Transport.Name} (same run, same settings; difference = TLS / plaintext - 1; " +
+                          $"{options.Rounds} round(s) pooled, observer read every ~{options.ObserverPollMs} ms; " +
+                          $"95 % interval of the p99 difference from {Stats.BootstrapResamples} bootstrap resamples of each arm)");
+        Console.WriteLine("| measurement | n | plaintext p50 | TLS p50 | plaintext p99 | TLS p99 | p99 difference | its 95 % interval | plaintext mean | TLS mean |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var (what, pick) in new (string, Func<Figures, List<double>>)[]
                  {
                      ("pause: POST to owner → 'paused' in another node's API", f => f.Pause),
@@ -73,9 +91,11 @@ public static class PropagationBenchmark
                  })
         {
             var (a, b) = (pick(plain), pick(tls));
-            Console.WriteLine($"| {what} | {Stats.Ms(Stats.Percentile(a, 50))} | {Stats.Ms(Stats.Percentile(b, 50))} | " +
+            var (low, high) = Stats.BootstrapRatioInterval(b, a, 99);
+            Console.WriteLine($"| {what} | {a.Count} + {b.Count} | {Stats.Ms(Stats.Percentile(a, 50))} | {Stats.Ms(Stats.Percentile(b, 50))} | " +
                               $"{Stats.Ms(Stats.Percentile(a, 99))} | {Stats.Ms(Stats.Percentile(b, 99))} | " +
                               $"{Stats.Relative(Stats.Percentile(b, 99), Stats.Percentile(a, 99))} | " +
+                              $"{Stats.Relative(low, 1)} to {Stats.Relative(high, 1)} | " +
                               $"{Stats.Ms(a.DefaultIfEmpty(double.NaN).Average())} | {Stats.Ms(b.DefaultIfEmpty(double.NaN).Average())} |");
         }
         Console.WriteLine($"changes not seen within {ChangeLimit.TotalSeconds:0} s: plaintext {plain.Failures}, TLS {tls.Failures}");
@@ -139,11 +159,13 @@ public static class PropagationBenchmark
                 var tunnel = byNode[owner.Name][i / nodes.Count % byNode[owner.Name].Count];
                 try
                 {
-                    var (post, seen, local) = await ChangeAsync(owner, observer, tunnel, "pause", state => state == "paused", pollGetMs, clock, cancellationToken);
+                    var (post, seen, local) = await ChangeAsync(owner, observer, tunnel, "pause", state => state == "paused", options.ObserverPollMs, pollGetMs, clock,
+                        cancellationToken);
                     postMs.Add(post);
                     pauseMs.Add(seen);
                     if (local is { } l) localMs.Add(l);
-                    var (_, resumed, _) = await ChangeAsync(owner, observer, tunnel, "resume", state => state != "paused", pollGetMs, clock, cancellationToken);
+                    var (_, resumed, _) = await ChangeAsync(owner, observer, tunnel, "resume", state => state != "paused", options.ObserverPollMs, pollGetMs, clock,
+                        cancellationToken);
                     resumeMs.Add(resumed);
                 }
                 catch (TimeoutException e)
@@ -173,7 +195,7 @@ public static class PropagationBenchmark
             log.WriteLine();
             log.WriteLine($"Cluster propagation over {transport.Name}, {options.Nodes} nodes x {options.TunnelsPerNode} simulated tunnels on 127.0.0.1, PostgreSQL journal, " +
                               $"poll every {options.PollSeconds.ToString(CultureInfo.InvariantCulture)} s; owner → observer rotating 1→2, 2→3, 3→1; " +
-                              $"observer polled every ~20 ms; {failures} change(s) not seen within {ChangeLimit.TotalSeconds:0} s");
+                              $"observer polled every ~{options.ObserverPollMs} ms; {failures} change(s) not seen within {ChangeLimit.TotalSeconds:0} s");
             log.WriteLine(Stats.Header);
             log.WriteLine(Stats.Row("pause: POST to owner → 'paused' in another node's API", pauseMs));
             log.WriteLine(Stats.Row("resume: POST to owner → no longer 'paused' in another node's API", resumeMs));
@@ -199,12 +221,12 @@ public static class PropagationBenchmark
     }
 
     /// <summary>
-    /// Sends the command to the owner and polls the observer every ~20 ms until <paramref name="reached"/> holds for
+    /// Sends the command to the owner and polls the observer every ~<paramref name="pollMs"/> ms until <paramref name="reached"/> holds for
     /// the tunnel's state there. Returns the POST's round trip, the time until the observer showed it, and the time
     /// until the owner itself showed it (one read right after the 202).
     /// </summary>
     private static async Task<(double Post, double Seen, double? Local)> ChangeAsync(SupervisorProcess owner, SupervisorProcess observer, string tunnel, string command,
-        Func<string, bool> reached, List<double> pollGetMs, Stopwatch clock, CancellationToken cancellationToken)
+        Func<string, bool> reached, int pollMs, List<double> pollGetMs, Stopwatch clock, CancellationToken cancellationToken)
     {
         var start = clock.Elapsed;
         using var response = await owner.Http.PostAsync($"/api/tunnels/{tunnel}/{command}", null, cancellationToken);
@@ -217,7 +239,7 @@ public static class PropagationBenchmark
             var state = await StateAsync(owner, tunnel, cancellationToken);
             if (reached(state)) local = (clock.Elapsed - start).TotalMilliseconds;
         }
-        for (var attempt = 0; attempt < 5_000; attempt++)
+        for (var attempt = 0; attempt < 100_000; attempt++)
         {
             var before = clock.Elapsed;
             var state = await StateAsync(observer, tunnel, cancellationToken);
@@ -225,7 +247,7 @@ public static class PropagationBenchmark
             pollGetMs.Add((after - before).TotalMilliseconds);
             if (reached(state)) return (post, (after - start).TotalMilliseconds, local);
             if (after - start > ChangeLimit) break;
-            var wait = TimeSpan.FromMilliseconds(20) - (after - before);
+            var wait = TimeSpan.FromMilliseconds(pollMs) - (after - before);
             if (wait > TimeSpan.Zero) await Task.Delay(wait, cancellationToken);
         }
         throw new TimeoutException($"{command} of {tunnel} on {owner.Name} not seen on {observer.Name} within {ChangeLimit.TotalSeconds:0} s");

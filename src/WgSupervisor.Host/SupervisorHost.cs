@@ -25,6 +25,7 @@ public static class SupervisorHost
             builder.Services.AddCertificateExpiryMonitor(config.NodeName, AdminListener.CertificateUsage, adminCertificate);
         builder.Services.AddSerilog();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<AskTimeoutHandler>();
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         var socketProber = prober ?? new SocketProber();

@@ -30,5 +30,27 @@ public static class Stats
         ? "–"
         : string.Create(CultureInfo.InvariantCulture, $"{(value / baseline - 1) * 100:+0.0;-0.0;0.0} %");
 
+    public const int BootstrapResamples = 2000;
+
+    /// <summary>
+    /// A 95 % interval of percentile(<paramref name="values"/>) / percentile(<paramref name="baseline"/>), from resampling each
+    /// list with replacement (a fixed seed: the same figures give the same interval). Wide when a few samples decide the tail.
+    /// </summary>
+    public static (double Low, double High) BootstrapRatioInterval(IReadOnlyList<double> values, IReadOnlyList<double> baseline, double percent)
+    {
+        if (values.Count == 0 || baseline.Count == 0) return (double.NaN, double.NaN);
+        var random = new Random(20261130);
+        var ratios = new double[BootstrapResamples];
+        for (var i = 0; i < ratios.Length; i++) ratios[i] = Percentile(Resample(values, random), percent) / Percentile(Resample(baseline, random), percent);
+        return (Percentile(ratios, 2.5), Percentile(ratios, 97.5));
+    }
+
+    private static double[] Resample(IReadOnlyList<double> values, Random random)
+    {
+        var sample = new double[values.Count];
+        for (var i = 0; i < sample.Length; i++) sample[i] = values[random.Next(values.Count)];
+        return sample;
+    }
+
     public static string Seconds(TimeSpan? value) => value is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v.TotalSeconds:0.00} s") : "–";
 }
