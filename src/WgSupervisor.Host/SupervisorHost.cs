@@ -8,6 +8,7 @@ using WgSupervisor.Host.Hosting;
 using WgSupervisor.Host.Security;
 using WgSupervisor.WireGuard;
 using WgSupervisor.WireGuard.Processes;
+using WgSupervisor.WireGuard.Simulation;
 using WgSupervisor.WireGuard.Sockets;
 
 namespace WgSupervisor.Host;
@@ -28,7 +29,8 @@ public static class SupervisorHost
         builder.Services.AddExceptionHandler<AskTimeoutHandler>();
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
-        var socketProber = prober ?? new SocketProber();
+        // A simulated world's addresses are made up: nothing may be sent to them.
+        var socketProber = prober ?? (config.Backend == BackendKind.Simulated ? new SimulatedWorldProber() : new SocketProber());
         var adapter = wireGuard ?? CreateBackend(config);
         if (adapter is WireGuardAdapter real) Log.Information("Observing WireGuard through {Source}", real.EffectiveSource == ObservationSource.Uapi
             ? "the UAPI sockets (no process per poll)" : "wg show all dump");
