@@ -204,7 +204,7 @@ public sealed class OpenApiTests(ITestOutputHelper output)
     /// </summary>
     private sealed class Contract(JsonObject document, ITestOutputHelper output)
     {
-        /// <summary>The stream sends the fleet at once; bounded generously all the same (a loaded machine), as it never ends by itself.</summary>
+        /// <summary>The stream's first event comes at once; the read is bounded as the stream never ends, generously (it was 10 s) for a loaded machine.</summary>
         private static readonly TimeSpan StreamLimit = TimeSpan.FromSeconds(30);
         private readonly Dictionary<string, HashSet<int>> _answered = [];
 

@@ -66,9 +66,9 @@ public sealed class RemotingTlsTests : IDisposable
     private static ClusterTlsSettings Tls(TestPki trusted, CertificateSource certificate) => new(certificate, trusted.CaFile, []);
 
     /// <summary>
-    /// The node's validator refused a certificate: at once, as a rule, since the unanswered ask above lasted 5 s. But the refusal is
-    /// the handshake's, which runs on its own and not within the ask: on a loaded machine (a fresh DotNetty pipeline, TLS, two actor
-    /// systems on 2 busy cores) it can come after the ask gave up, so it is waited for (bounded), not read once.
+    /// The node's validator refused a certificate. As a rule it did so long before the ask above gave up (5 s); but the refusal is the
+    /// handshake's, which runs apart from the ask: on a loaded machine (a fresh DotNetty pipeline, TLS, two actor systems on 2 busy
+    /// cores) it can come after the ask gave up, so it is waited for (bounded), not read once.
     /// </summary>
     private static async Task RefusedAsync(Node node, string what)
     {
