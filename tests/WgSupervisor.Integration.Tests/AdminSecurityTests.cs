@@ -143,7 +143,7 @@ public sealed class AdminSecurityTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, afterWaiting);
 
         // The failures are in the log with the client address, no token ever is.
-        await supervisor.WaitUntilAsync("the failed authentications in the log", TimeSpan.FromSeconds(10),
+        await supervisor.WaitUntilAsync("the failed authentications in the log", RunLimit,
             () => Task.FromResult(supervisor.Output.Contains("Admin authentication failed from 127.0.0.1", StringComparison.Ordinal)));
         var log = supervisor.Output;
         Assert.Contains("429", log);

@@ -26,7 +26,7 @@ public sealed class IdleTunnelTests
                 staleAfterSeconds: StaleAfterSeconds, ladder: SupervisorConfigFile.DefaultLadder,
                 probe: site => site.Index == 2 ? SupervisorConfigFile.IcmpProbe(site) : null)));
             await using var supervisor = await SupervisorProcess.StartAsync(config.FilePath, new Uri($"http://127.0.0.1:{port}"));
-            Assert.True(await lab.PingAsync(lab.Sites[0], waitSeconds: 3), "one ping makes the first handshake of the idle tunnel");
+            Assert.True(await lab.PingAsync(lab.Sites[0], waitSeconds: LabBehaviour.PingWaitSeconds), "one ping makes the first handshake of the idle tunnel");
             await supervisor.WaitForStateAsync("site1", "healthy", TimeSpan.FromSeconds(60));
             await supervisor.WaitForStateAsync("site2", "healthy", TimeSpan.FromSeconds(60));
 

@@ -64,7 +64,7 @@ public sealed class MaintenanceTests(ITestOutputHelper output)
             var events = await supervisor.EventsAsync("site1");
             output.WriteLine(events.ToJsonString());
             Assert.Equal("InterfaceMissing", events.Last(e => e!["type"]!.GetValue<string>() == "stale")!["reason"]!.GetValue<string>());
-            Assert.True(await lab.PingAsync(site, waitSeconds: 2), "the tunnel passes traffic once repaired after the resume");
+            Assert.True(await lab.PingAsync(site, waitSeconds: LabBehaviour.PingWaitSeconds), "the tunnel passes traffic once repaired after the resume");
         }
         finally
         {

@@ -76,7 +76,7 @@ public sealed class QuarantineTests(ITestOutputHelper output)
             Assert.Equal("alice via admin API", released["by"]!.GetValue<string>());
             Assert.Equal(MaxRepairs, events.TakeWhile(e => e!["type"]!.GetValue<string>() != "quarantined").Count(e => e!["type"]!.GetValue<string>() == "repair-started"));
             Assert.Equal("Succeeded", events.Last(e => e!["type"]!.GetValue<string>() == "repair-finished")!["outcome"]!.GetValue<string>());
-            Assert.True(await lab.PingAsync(site, waitSeconds: 2), "the tunnel passes traffic once repaired after the release");
+            Assert.True(await lab.PingAsync(site, waitSeconds: LabBehaviour.PingWaitSeconds), "the tunnel passes traffic once repaired after the release");
         }
         finally
         {

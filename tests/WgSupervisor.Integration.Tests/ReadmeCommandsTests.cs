@@ -341,7 +341,9 @@ public sealed class ReadmeCommandsTests(ReadmeClone clone, ITestOutputHelper out
 
     private static async Task WaitForStateAsync(string tunnel, string state, TimeSpan limit)
     {
-        using var http = new HttpClient { BaseAddress = ReadmeUrl, Timeout = TimeSpan.FromSeconds(3) };
+        // A request that times out here fails the test (unlike the start's polling above, which asks again): its bound is a short
+        // command's, not 3 s, which a loaded machine can overrun.
+        using var http = new HttpClient { BaseAddress = ReadmeUrl, Timeout = ShortCommand };
         var deadline = DateTime.UtcNow + limit;
         var last = "";
         while (DateTime.UtcNow < deadline)

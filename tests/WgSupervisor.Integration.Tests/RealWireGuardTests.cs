@@ -37,7 +37,7 @@ public sealed class RealWireGuardTests(ITestOutputHelper output)
             var events = await supervisor.EventsAsync("site1");
             output.WriteLine(events.ToJsonString());
             Assert.Equal("NeverHandshaken", events.First(e => e!["type"]!.GetValue<string>() == "stale")!["reason"]!.GetValue<string>());
-            Assert.True(await lab.PingAsync(lab.Sites[0], waitSeconds: 2), "the tunnel passes traffic once healthy");
+            Assert.True(await lab.PingAsync(lab.Sites[0], waitSeconds: LabBehaviour.PingWaitSeconds), "the tunnel passes traffic once healthy");
             Assert.Equal(events.Count, CountJournalRows(config.JournalPath, "tunnel:itest:site1"));
             AssertNoSecretsIn(supervisor.Output, lab);
         }
@@ -71,7 +71,7 @@ public sealed class RealWireGuardTests(ITestOutputHelper output)
             var repaired = events.Last(e => e!["type"]!.GetValue<string>() == "repair-finished")!;
             Assert.Equal("Succeeded", repaired["outcome"]!.GetValue<string>());
             Assert.NotNull(WireGuardLab.FindWireGuardGo(lab.Sites[0].GatewayInterface));
-            Assert.True(await lab.PingAsync(lab.Sites[0], waitSeconds: 2), "the tunnel passes traffic again");
+            Assert.True(await lab.PingAsync(lab.Sites[0], waitSeconds: LabBehaviour.PingWaitSeconds), "the tunnel passes traffic again");
             AssertNoSecretsIn(supervisor.Output, lab);
         }
         finally

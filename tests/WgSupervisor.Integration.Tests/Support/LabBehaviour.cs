@@ -8,10 +8,18 @@ namespace WgSupervisor.Integration.Tests.Support;
 /// <summary>
 /// What the quarantine, maintenance and discovery tests share: a lab configuration with a few settings changed, the
 /// history of one tunnel as a list of types, and a check that something stays true for a bounded time (for "the
-/// supervisor does NOT repair" there is no signal to wait for: only a time longer than a repair would take).
+/// supervisor does NOT repair" there is no signal to wait for: only a time longer than a repair would take); with the
+/// real-WireGuard and idle-tunnel tests, the wait of a ping that must be answered.
 /// </summary>
 public static class LabBehaviour
 {
+    /// <summary>
+    /// How long one ping through a tunnel that must pass traffic waits for its answer (ping -W). Milliseconds on an idle machine; but
+    /// wireguard-go, ping and the namespaces' stack run on a loaded CI machine's cores too, and a first packet may wait for a handshake
+    /// (whose initiation wireguard-go sends again after 5 s): a generous wait costs nothing when the answer comes (it was 2-3 s).
+    /// </summary>
+    public const double PingWaitSeconds = 10;
+
     /// <summary><see cref="SupervisorConfigFile.ForLab"/> as JSON, changed by <paramref name="change"/>, written to the file.</summary>
     public static void WriteConfig(SupervisorConfigFile file, WireGuardLab lab, int port, Action<JsonObject> change, double staleAfterSeconds = 150)
     {

@@ -15,6 +15,7 @@ namespace WgSupervisor.WireGuard.Tests.Parsing;
 /// lines dropped, doubled, split, very long) and random bytes. Every parse must end quickly and either return
 /// well-formed interface names or throw <see cref="WireGuardParseException"/> naming a line of the input;
 /// neither a name nor a message may carry anything shaped like a WireGuard key (the inputs plant private keys).
+/// "Quickly" is under 2 s for the fastest of up to three parses of the input (<see cref="ParseTiming"/>).
 /// The seed and the iteration are in every failure message: a failure replays with the same seed.
 /// </summary>
 public sealed class IpLinkParserFuzzTests(ITestOutputHelper output)
@@ -77,7 +78,8 @@ public sealed class IpLinkParserFuzzTests(ITestOutputHelper output)
             }
             var elapsed = clock.Elapsed;
             if (elapsed > slowest) slowest = elapsed;
-            Assert.True(elapsed < OneParseLimit, $"{context}: one parse took {elapsed.TotalMilliseconds:0} ms");
+            // Over the limit, the same input is parsed again: only a parse slow on every try fails (not one a busy machine paused).
+            ParseTiming.AssertQuick(elapsed, OneParseLimit, () => IpLinkParser.ParseNames(text), context);
             if (names is null) continue;
             CheckNames(names, text, context);
             namesSeen += names.Count;

@@ -15,6 +15,7 @@ namespace WgSupervisor.WireGuard.Tests.Parsing;
 /// cuts, lines doubled, dropped, swapped, split, junk key=value lines, huge numbers, unicode, control
 /// characters, very long lines) and inputs made from scratch. Every parse must end quickly and either return
 /// or throw <see cref="WireGuardParseException"/>; no secret of the input may survive in a result or a message.
+/// "Quickly" is under 2 s for the fastest of up to three parses of the input (<see cref="ParseTiming"/>).
 /// The seed and the iteration are in every failure message: a failure replays with the same seed.
 /// </summary>
 public sealed class UapiParserFuzzTests(ITestOutputHelper output)
@@ -431,7 +432,8 @@ public sealed class UapiParserFuzzTests(ITestOutputHelper output)
                 }
                 var elapsed = clock.Elapsed;
                 if (elapsed > slowest) slowest = elapsed;
-                Assert.True(elapsed < OneParseLimit, $"{context}: one parse took {elapsed.TotalMilliseconds:0} ms");
+                // Over the limit, the same input is parsed again: only a parse slow on every try fails (not one a busy machine paused).
+                ParseTiming.AssertQuick(elapsed, OneParseLimit, () => parse(), context);
                 if (result is null) continue;
                 try
                 {
