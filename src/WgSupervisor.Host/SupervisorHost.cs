@@ -30,11 +30,11 @@ public static class SupervisorHost
         builder.Services.AddHealthChecks();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         // A simulated world's addresses are made up: nothing may be sent to them.
-        var socketProber = prober ?? (config.Backend == BackendKind.Simulated ? new SimulatedWorldProber() : new SocketProber());
+        var effectiveProber = prober ?? (config.Backend == BackendKind.Simulated ? new SimulatedWorldProber() : new SocketProber());
         var adapter = wireGuard ?? CreateBackend(config);
         if (adapter is WireGuardAdapter real) Log.Information("Observing WireGuard through {Source}", real.EffectiveSource == ObservationSource.Uapi
             ? "the UAPI sockets (no process per poll)" : "wg show all dump");
-        builder.Services.AddWgSupervisorAkka(config, adapter, socketProber);
+        builder.Services.AddWgSupervisorAkka(config, adapter, effectiveProber);
         builder.Services.AddSingleton<HistoryReader>();
         if (config.Cluster.Enabled)
             builder.Services.AddSingleton<ITunnelDirectory>(services => new ClusterTunnelDirectory(
@@ -52,7 +52,7 @@ public static class SupervisorHost
         builder.Services.AddFleetListAnswers();
 
         var app = builder.Build();
-        if (socketProber is IDisposable disposable) app.Lifetime.ApplicationStopped.Register(disposable.Dispose);
+        if (effectiveProber is IDisposable disposable) app.Lifetime.ApplicationStopped.Register(disposable.Dispose);
         // An actor system that shuts itself down (the cluster downed this node, or remoting gave up after a failed TLS handshake)
         // takes the process with it, with an exit code that tells the service manager to start it again (it then rejoins).
         // Only a stop asked of the host (SIGTERM, Ctrl-C: Akka.Hosting's ClrExitReason) ends with 0.

@@ -2,6 +2,7 @@ using Akka.Actor;
 using WgSupervisor.Actors.Specs.Support;
 using WgSupervisor.Actors.Tunnels;
 using WgSupervisor.Domain.Diagnosing;
+using WgSupervisor.Domain.Observation;
 using WgSupervisor.Domain.Repair;
 using WgSupervisor.Domain.Tunnels;
 using Xunit;
@@ -139,6 +140,29 @@ public sealed class DiagnosisSpecs(ITestOutputHelper output) : OneTunnelSpec(out
         Assert.Equal("underlay down for 4 of 4 tunnels of node gw1; 203.0.113.7 does not answer pings either", held.Diagnosis);
         ExpectPhase(TunnelPhase.Held);
         Assert.Equal(0, RepairsRun);
+    }
+
+    [Fact]
+    public void A_shared_cause_that_appears_while_the_first_evidence_waits_for_a_fresh_poll_is_judged_on_the_pinged_evidence()
+    {
+        // Polled: the first evidence (no ping: no shared cause yet) waits for an observation newer than the stale one.
+        var pingOnItsWay = new TaskCompletionSource();
+        var underlay = new FakeUnderlay(answers: true, answerWhen: pingOnItsWay.Task);
+        var (tunnel, _) = Start(Settings(ladder: DefaultLadder), prober: underlay, polled: true);
+        Observe(tunnel, new TunnelObservation(VirtualNow - TimeSpan.FromSeconds(1), InterfacePresent: true, TooOld().Peer));
+        ExpectPhase(TunnelPhase.Stale);
+
+        tunnel.Tell(new SharedCauseChanged(NodeDown, PingEndpoint: true));
+        Observe(tunnel, TooOld());
+        AssertNoPermitTraffic(SettleStaleOrHeld(tunnel).Where(m => m is not TunnelToFleet.WithdrawPermitRequest).ToList());
+        Assert.DoesNotContain(RecordedSinceLastRead(), e => e is RepairHeld);
+
+        pingOnItsWay.SetResult();
+
+        Assert.True(ExpectPermitRequest().UnderlayAnswered, "judged on the evidence with the ping, not on the superseded one");
+        var (started, before) = (Grant(tunnel, 1), RecordedSinceLastRead());
+        Assert.Equal(RepairRung.ResetPeer, started.Rung);
+        Assert.DoesNotContain(before, e => e is RepairHeld);
     }
 
     [Fact]

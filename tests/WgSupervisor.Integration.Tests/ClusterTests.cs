@@ -19,6 +19,8 @@ namespace WgSupervisor.Integration.Tests;
 public sealed class ClusterTests(ITestOutputHelper output)
 {
     private const int Nodes = 3;
+    private static readonly string[] MembershipWords = ["cluster", "member", "join", "seed", "leader", "down", "association", "quarantin", "tls", "singleton"];
+
     private const int TunnelsPerNode = 4;
     private const int Budget = 3;
     /// <summary>The LAN, 10.250.220.0/24: apart from ClusterTlsRefusalTests' and from the 10.250.200.0/24 of earlier versions of this test.</summary>
@@ -143,7 +145,12 @@ public sealed class ClusterTests(ITestOutputHelper output)
         }
         catch
         {
-            foreach (var (node, log) in _logs) output.WriteLine($"--- n{node}\n{SupervisorProcess.Tail(log.ToString(), 40)}");
+            foreach (var (node, log) in _logs)
+            {
+                // Membership first (joins, seeds, downing, associations): a tunnel's chatter fills the tail.
+                var membership = log.ToString().Split('\n').Where(l => MembershipWords.Any(w => l.Contains(w, StringComparison.OrdinalIgnoreCase))).TakeLast(60);
+                output.WriteLine($"--- n{node}: membership\n{string.Join('\n', membership)}\n--- n{node}: last lines\n{SupervisorProcess.Tail(log.ToString(), 40)}");
+            }
             throw;
         }
         finally

@@ -54,6 +54,8 @@ public sealed partial class TunnelActor
     private void GatherEvidence(bool freshObservation)
     {
         var token = ++_evidenceToken;
+        // What an earlier gathering found and is still waiting to judge is superseded (it may lack the ping asked for now).
+        _gathered = null;
         _gatheringSince = Now;
         _freshWaitOver = !(freshObservation && _polled);
         if (!_freshWaitOver)

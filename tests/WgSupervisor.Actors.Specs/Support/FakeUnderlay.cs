@@ -4,16 +4,20 @@ using WgSupervisor.Domain.Probing;
 
 namespace WgSupervisor.Actors.Specs.Support;
 
-/// <summary>A prober whose every ping answers, or none does; it keeps the addresses it was asked to ping.</summary>
-public sealed class FakeUnderlay(bool answers) : IProber
+/// <summary>
+/// A prober whose every ping answers, or none does; it keeps the addresses it was asked to ping. With
+/// <paramref name="answerWhen"/>, no ping answers before that task completes (a ping still on its way).
+/// </summary>
+public sealed class FakeUnderlay(bool answers, Task? answerWhen = null) : IProber
 {
     private readonly ConcurrentQueue<string> _pinged = new();
 
     public IReadOnlyCollection<string> Pinged => _pinged;
 
-    public Task<ProbeResult> ProbeAsync(string? networkNamespace, ProbeSettings probe, CancellationToken cancellationToken)
+    public async Task<ProbeResult> ProbeAsync(string? networkNamespace, ProbeSettings probe, CancellationToken cancellationToken)
     {
         _pinged.Enqueue(probe.Address);
-        return Task.FromResult(answers ? ProbeResult.Answered(TimeSpan.FromMilliseconds(3)) : ProbeResult.Failed($"no echo reply from {probe.Address}"));
+        if (answerWhen is not null) await answerWhen;
+        return answers ? ProbeResult.Answered(TimeSpan.FromMilliseconds(3)) : ProbeResult.Failed($"no echo reply from {probe.Address}");
     }
 }

@@ -66,15 +66,16 @@ public abstract class OneTunnelSpec : Akka.TestKit.Xunit2.TestKit
 
     /// <summary>Starts a tunnel actor and waits for its first summary, published once its history is read.</summary>
     protected (IActorRef Tunnel, TunnelSummary First) Start(TunnelSettings? settings = null, Func<double>? unitRandom = null,
-        HistorySettings? history = null, string actorName = "tunnel-alpha", IProber? prober = null) =>
-        Start(out _, settings, unitRandom, history, actorName, prober);
+        HistorySettings? history = null, string actorName = "tunnel-alpha", IProber? prober = null, bool polled = false) =>
+        Start(out _, settings, unitRandom, history, actorName, prober, polled);
 
     /// <param name="toldBeforeFirstSummary">What the tunnel told the fleet on recovery before its first summary (a permit request, when it recovered stale).</param>
     protected (IActorRef Tunnel, TunnelSummary First) Start(out IReadOnlyList<object> toldBeforeFirstSummary, TunnelSettings? settings = null,
-        Func<double>? unitRandom = null, HistorySettings? history = null, string actorName = "tunnel-alpha", IProber? prober = null)
+        Func<double>? unitRandom = null, HistorySettings? history = null, string actorName = "tunnel-alpha", IProber? prober = null,
+        bool polled = false)
     {
-        var tunnel = Sys.ActorOf(TunnelActor.Props(settings ?? Settings(), Node, Fleet.Ref, WireGuard, unitRandom ?? (() => 1.0), history, prober),
-            actorName);
+        var tunnel = Sys.ActorOf(TunnelActor.Props(settings ?? Settings(), Node, Fleet.Ref, WireGuard, unitRandom ?? (() => 1.0), history, prober,
+            polled: polled), actorName);
         // Whatever an earlier incarnation told the fleet is history: read on from this one's first word.
         Fleet.Settle<TunnelToFleet.TunnelIncarnated>(i => i.Tunnel == Name);
         var (first, passedOver) = Fleet.ExpectWithPassedOver<TunnelToFleet.TunnelChanged>(hint: "first summary after recovery");
