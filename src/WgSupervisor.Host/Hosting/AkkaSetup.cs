@@ -27,6 +27,9 @@ public static class AkkaSetup
     /// <summary>Checks that /readyz needs to pass (the journal, the poller); /healthz shows them too.</summary>
     public const string ReadinessTag = "ready";
 
+    /// <summary>How long a restarted first seed asks the other seeds before it forms a cluster alone (Akka's default: 5 s).</summary>
+    public static readonly TimeSpan SeedNodeTimeout = TimeSpan.FromSeconds(12);
+
     public static IServiceCollection AddWgSupervisorAkka(this IServiceCollection services, SupervisorSettings config, IWireGuard wireGuard,
         IProber prober)
     {
@@ -73,6 +76,10 @@ public static class AkkaSetup
                     SplitBrainResolver = SplitBrainOf(config.Cluster),
                 })
                 .AddHocon($"akka.cluster.split-brain-resolver.stable-after = {config.Cluster.SplitBrainStableAfter.TotalSeconds:0}s", HoconAddMode.Prepend)
+                // The first seed, restarted, forms a cluster of its own unless another seed answers within this time. The others
+                // refuse its address for remoting's 5-s gate after they lost it, so Akka's default of 5 s raced that gate and a
+                // rebooted first gateway could come back as an island (its own budget, its own view).
+                .AddHocon($"akka.cluster.seed-node-timeout = {SeedNodeTimeout.TotalSeconds:0}s", HoconAddMode.Prepend)
                 .AddHocon(config.Cluster.AcceptableHeartbeatPause is { } pause
                     ? $"akka.cluster.failure-detector.acceptable-heartbeat-pause = {pause.TotalMilliseconds:0}ms"
                     : "", HoconAddMode.Prepend)
