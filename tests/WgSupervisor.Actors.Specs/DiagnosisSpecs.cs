@@ -160,9 +160,8 @@ public sealed class DiagnosisSpecs(ITestOutputHelper output) : OneTunnelSpec(out
         pingOnItsWay.SetResult();
 
         Assert.True(ExpectPermitRequest().UnderlayAnswered, "judged on the evidence with the ping, not on the superseded one");
-        var (started, before) = (Grant(tunnel, 1), RecordedSinceLastRead());
-        Assert.Equal(RepairRung.ResetPeer, started.Rung);
-        Assert.DoesNotContain(before, e => e is RepairHeld);
+        Assert.Equal(RepairRung.ResetPeer, Grant(tunnel, 1).Rung);
+        Assert.DoesNotContain(RecordedSinceLastRead(), e => e is RepairHeld);
     }
 
     [Fact]
